@@ -16,4 +16,13 @@
 /* Returns MMIRROR_API_VERSION. */
 #define MMIRROR_IOC_VERSION _IO(MMIRROR_IOC_MAGIC, 0x00)
 
+/* Filled in by the module work: one ring record, and the counters. */
+struct mmirror_event {
+	__u64 seq;
+};
+
+struct mmirror_stats {
+	__u64 callbacks;
+};
+
 #endif
