@@ -86,21 +86,31 @@ static int parse_mem(struct vm_config *cfg, const char *s, char *err, size_t err
 	return 0;
 }
 
-static int parse_param(struct vm_config *cfg, char *s, char *err, size_t errlen)
+static int parse_param(struct vm_config *cfg, const char *s, char *err, size_t errlen)
 {
-	char *eq = strchr(s, '=');
+	const char *eq = strchr(s, '=');
+	char *key = cfg->param_key[cfg->nr_params];
+	size_t n;
 
 	if (!eq || eq == s)
 		return fail(err, errlen, "--param: '%s' is not KEY=VALUE", s);
 	if (cfg->nr_params == VM_MAX_PARAMS)
 		return fail(err, errlen, "--param: at most %d parameters", VM_MAX_PARAMS);
+	n = eq - s;
+	if (n >= VM_PARAM_KEY_MAX)
+		return fail(err, errlen, "--param: key '%.*s' is longer than %d characters",
+			    (int)n, s, VM_PARAM_KEY_MAX - 1);
 	for (const char *k = s; k < eq; k++)
 		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
 		      (*k >= '0' && *k <= '9') || *k == '_' || *k == '-' || *k == '.'))
 			return fail(err, errlen, "--param: key '%.*s' may hold only letters, "
-				    "digits, '_', '-' and '.'", (int)(eq - s), s);
-	*eq = '\0';
-	cfg->param[cfg->nr_params].key = s;
+				    "digits, '_', '-' and '.'", (int)n, s);
+	memcpy(key, s, n);
+	key[n] = '\0';
+	for (unsigned int i = 0; i < cfg->nr_params; i++)
+		if (!strcmp(cfg->param[i].key, key))
+			return fail(err, errlen, "--param: '%s' given twice", key);
+	cfg->param[cfg->nr_params].key = key;
 	cfg->param[cfg->nr_params].value = eq + 1;
 	cfg->nr_params++;
 	return 0;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define VM_MAX_PARAMS 32
+#define VM_PARAM_KEY_MAX 64
 #define VM_DEFAULT_MEM (256ULL << 20)
 #define VM_DEFAULT_CPUS 1
 
@@ -29,6 +30,7 @@ struct vm_config {
 	const char *image_path; /* resolved ELF path */
 	struct vm_param param[VM_MAX_PARAMS];
 	unsigned int nr_params;
+	char param_key[VM_MAX_PARAMS][VM_PARAM_KEY_MAX]; /* the keys, argv left as it was */
 };
 
 /* Parses "512M", "2G", "4096" (bytes), "64k"; 0 or -EINVAL / -ERANGE. */
