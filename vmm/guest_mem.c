@@ -75,7 +75,7 @@ int gmem_layout(struct guest_mem *gm, hva_t base, uint64_t size)
 {
 	uint64_t low = size < GUEST_HOLE_START ? size : GUEST_HOLE_START;
 
-	memset(gm->region, 0, sizeof(gm->region));
+	memset(gm, 0, sizeof(*gm));
 	gm->region[0] = (struct gmem_region){ .gpa = GPA(0), .size = low, .hva = base };
 	gm->nr_regions = 1;
 	if (size > low) {
