@@ -57,6 +57,7 @@ void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 	if (ring->head - tail < ring->nrec) {
 		ring->records[ring->head % ring->nrec] = *ev;
 		ring->head++;
+		/* The record must be visible before the head that hands it to the reader. */
 		smp_store_release(&ring->shared->head, ring->head);
 		stored = true;
 	} else {
