@@ -137,5 +137,8 @@ void vm_loop_exit(struct vm *vm);
 /* The mirror (vmm/mirror.c): attach says once why it is off; detach prints --stats. */
 void vm_mirror_attach(struct vm *vm);
 void vm_mirror_detach(struct vm *vm);
+/* The mirror's library handle and event hub, or NULL when the mirror is off. */
+struct mmu_mirror *vm_mirror_mmu(struct vm *vm);
+struct evhub *vm_mirror_hub(struct vm *vm);
 
 #endif
