@@ -58,8 +58,7 @@ int guest_main(const struct guest_info *gi)
 	ok &= report(cpus == gi->nr_cpus, "cpu nodes match the vCPU count");
 	ok &= report(!want_mem || mem == parse_size(want_mem), "memory size is expect-mem");
 	ok &= report(!want_cpus || cpus == parse_size(want_cpus), "cpu count is expect-cpus");
-	ok &= report(fdt_has_ioport(fdt, "/ioports/serial", GUEST_COM1_PORT),
-		     "serial port listed");
+	ok &= report(fdt_has_ioport(fdt, "/ioports/serial", GUEST_COM1_PORT), "serial port listed");
 	ok &= report(fdt_has_ioport(fdt, "/ioports/testdev", GUEST_TESTDEV_PORT),
 		     "test device listed");
 	fdt_props(fdt, params, fdt_print_param, NULL);

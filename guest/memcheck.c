@@ -96,8 +96,7 @@ int guest_main(const struct guest_info *gi)
 	while (atomic_read(&done) < 2 * gi->nr_cpus)
 		cpu_relax();
 	if (!report(!bad_words, "every word reads back its pattern")) {
-		printf("memcheck: %lu bad words, the first at %p\n", bad_words,
-		       (void *)first_bad);
+		printf("memcheck: %lu bad words, the first at %p\n", bad_words, (void *)first_bad);
 		return 1;
 	}
 	printf("memcheck: ok\n");

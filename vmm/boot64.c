@@ -57,8 +57,8 @@ int boot64_build(struct guest_mem *gm)
 	pml4 = gmem_access(gm, GPA(GUEST_PML4_GPA), GUEST_PAGE_SIZE, true);
 	pdpt = gmem_access(gm, GPA(GUEST_PDPT_GPA), GUEST_PAGE_SIZE, true);
 	pd = gmem_access(gm, GPA(GUEST_PD_GPA), gib * GUEST_PAGE_SIZE, true);
-	if (!pml4 || !pdpt || !pd || gmem_write(gm, GPA(GUEST_GDT_GPA), boot64_gdt,
-						 sizeof(boot64_gdt)))
+	if (!pml4 || !pdpt || !pd ||
+	    gmem_write(gm, GPA(GUEST_GDT_GPA), boot64_gdt, sizeof(boot64_gdt)))
 		return -EFAULT;
 	memset(pml4, 0, GUEST_PAGE_SIZE);
 	memset(pdpt, 0, GUEST_PAGE_SIZE);

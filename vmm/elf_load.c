@@ -30,7 +30,8 @@ static int elf_check_header(const Elf64_Ehdr *eh, size_t len, char *err, size_t 
 	if (len < SELFMAG || memcmp(eh->e_ident, ELFMAG, SELFMAG))
 		return bad(err, errlen, "not an ELF file (no ELF magic)");
 	if (len < sizeof(*eh))
-		return bad(err, errlen, "truncated ELF header (%zu of %zu bytes)", len, sizeof(*eh));
+		return bad(err, errlen, "truncated ELF header (%zu of %zu bytes)", len,
+			   sizeof(*eh));
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
 		return bad(err, errlen, "not a 64-bit ELF (class %u)", eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
@@ -38,21 +39,25 @@ static int elf_check_header(const Elf64_Ehdr *eh, size_t len, char *err, size_t 
 	if (eh->e_machine != EM_X86_64)
 		return bad(err, errlen, "not an x86-64 ELF (machine %u)", eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return bad(err, errlen, "not an executable ELF (type %u; want a static, non-PIE "
-			   "image)", eh->e_type);
+		return bad(err, errlen,
+			   "not an executable ELF (type %u; want a static, non-PIE "
+			   "image)",
+			   eh->e_type);
 	if (!eh->e_phnum || eh->e_phentsize != sizeof(Elf64_Phdr))
-		return bad(err, errlen, "no program headers (phnum %u, phentsize %u)",
-			   eh->e_phnum, eh->e_phentsize);
+		return bad(err, errlen, "no program headers (phnum %u, phentsize %u)", eh->e_phnum,
+			   eh->e_phentsize);
 	if (eh->e_phoff > len || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
-		return bad(err, errlen, "truncated ELF: program headers end past the file (%zu "
-			   "bytes)", len);
+		return bad(err, errlen,
+			   "truncated ELF: program headers end past the file (%zu "
+			   "bytes)",
+			   len);
 	if (!eh->e_entry)
 		return bad(err, errlen, "no entry point");
 	return 0;
 }
 
-static int elf_check_segment(struct guest_mem *gm, const Elf64_Phdr *ph, unsigned int i,
-			     size_t len, char *err, size_t errlen)
+static int elf_check_segment(struct guest_mem *gm, const Elf64_Phdr *ph, unsigned int i, size_t len,
+			     char *err, size_t errlen)
 {
 	if (ph->p_filesz > ph->p_memsz)
 		return bad(err, errlen, "segment %u: file size 0x%lx exceeds memory size 0x%lx", i,
@@ -62,11 +67,15 @@ static int elf_check_segment(struct guest_mem *gm, const Elf64_Phdr *ph, unsigne
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
 		return bad(err, errlen, "segment %u: address range wraps around", i);
 	if (ph->p_paddr < GUEST_IMAGE_MIN)
-		return bad(err, errlen, "segment %u at 0x%lx is below 0x%lx (reserved for page "
-			   "tables, FDT and stacks)", i, ph->p_paddr, GUEST_IMAGE_MIN);
+		return bad(err, errlen,
+			   "segment %u at 0x%lx is below 0x%lx (reserved for page "
+			   "tables, FDT and stacks)",
+			   i, ph->p_paddr, GUEST_IMAGE_MIN);
 	if (!gmem_access(gm, GPA(ph->p_paddr), ph->p_memsz, false))
-		return bad(err, errlen, "segment %u [0x%lx, 0x%lx) is outside guest RAM (or in the "
-			   "MMIO hole)", i, ph->p_paddr, ph->p_paddr + ph->p_memsz);
+		return bad(err, errlen,
+			   "segment %u [0x%lx, 0x%lx) is outside guest RAM (or in the "
+			   "MMIO hole)",
+			   i, ph->p_paddr, ph->p_paddr + ph->p_memsz);
 	return 0;
 }
 

@@ -7,11 +7,11 @@
 
 #include "fdt_build.h"
 
-#define FDT_TRY(expr)                                                                          \
-	do {                                                                                   \
-		int fdt_err_ = (expr);                                                         \
-		if (fdt_err_)                                                                  \
-			return fdt_err_ == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;               \
+#define FDT_TRY(expr)                                                                              \
+	do {                                                                                       \
+		int fdt_err_ = (expr);                                                             \
+		if (fdt_err_)                                                                      \
+			return fdt_err_ == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;                   \
 	} while (0)
 
 static int fdt_build_memory(void *fdt, const struct guest_mem *gm)

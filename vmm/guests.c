@@ -38,7 +38,8 @@ static bool guests_name_ok(const char *name)
 	if (!*name)
 		return false;
 	for (const char *c = name; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+		      *c == '_'))
 			return false;
 	return true;
 }
@@ -56,8 +57,10 @@ int guests_resolve(const char *arg, char *path, size_t size, char *err, size_t e
 		if (!access(path, R_OK))
 			return 0;
 	}
-	snprintf(err, errlen, "'%s' is neither a file nor a bundled guest (mirrorvm guests lists "
-		 "them)", arg);
+	snprintf(err, errlen,
+		 "'%s' is neither a file nor a bundled guest (mirrorvm guests lists "
+		 "them)",
+		 arg);
 	return -ENOENT;
 }
 

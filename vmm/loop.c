@@ -125,7 +125,8 @@ static int vm_loop_wait(struct vm *vm)
 	ret = io_uring_submit_and_wait(&vm->ring, 1);
 	if (ret < 0 && ret != -EINTR)
 		return ret;
-	io_uring_for_each_cqe(&vm->ring, head, cqe) {
+	io_uring_for_each_cqe(&vm->ring, head, cqe)
+	{
 		vm_loop_dispatch(vm, cqe);
 		n++;
 	}

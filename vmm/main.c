@@ -32,22 +32,23 @@ static void usage(FILE *f)
 
 static void run_usage(FILE *f)
 {
-	fprintf(f, "usage: mirrorvm run [OPTIONS] GUEST\n"
-		   "\n"
-		   "  --mem SIZE         guest RAM, like 512M or 2G (default 256M)\n"
-		   "  --cpus N           vCPUs, 1 to %d (default 1)\n"
-		   "  --thp, --no-thp    back guest RAM with transparent huge pages (default on)\n"
-		   "  --no-mirror        do not register guest RAM with /dev/mmirror\n"
-		   "  --param KEY=VALUE  a property in the guest's device tree (/params)\n"
-		   "  --stats            print the mirror's counts at exit\n"
-		   "  --control PATH     the control socket (default: printed at start)\n"
-		   "  --no-control       no control socket\n"
-		   "  --trace FILE       record mirror snapshots and events for mirrorvm report\n"
-		   "\n"
-		   "exit status: the guest's (0-%d), %d bad command line, %d bad image, %d host "
-		   "failure, %d guest crash, 128+N on signal N\n",
-		   GUEST_MAX_CPUS, GUEST_EXIT_MAX, MIRRORVM_EXIT_USAGE, MIRRORVM_EXIT_IMAGE,
-		   MIRRORVM_EXIT_HOST, MIRRORVM_EXIT_CRASH);
+	fprintf(f,
+		"usage: mirrorvm run [OPTIONS] GUEST\n"
+		"\n"
+		"  --mem SIZE         guest RAM, like 512M or 2G (default 256M)\n"
+		"  --cpus N           vCPUs, 1 to %d (default 1)\n"
+		"  --thp, --no-thp    back guest RAM with transparent huge pages (default on)\n"
+		"  --no-mirror        do not register guest RAM with /dev/mmirror\n"
+		"  --param KEY=VALUE  a property in the guest's device tree (/params)\n"
+		"  --stats            print the mirror's counts at exit\n"
+		"  --control PATH     the control socket (default: printed at start)\n"
+		"  --no-control       no control socket\n"
+		"  --trace FILE       record mirror snapshots and events for mirrorvm report\n"
+		"\n"
+		"exit status: the guest's (0-%d), %d bad command line, %d bad image, %d host "
+		"failure, %d guest crash, 128+N on signal N\n",
+		GUEST_MAX_CPUS, GUEST_EXIT_MAX, MIRRORVM_EXIT_USAGE, MIRRORVM_EXIT_IMAGE,
+		MIRRORVM_EXIT_HOST, MIRRORVM_EXIT_CRASH);
 }
 
 /* The control socket and the trace: the debugging side of a run, started once the mirror is. */
@@ -176,9 +177,12 @@ int main(int argc, char **argv)
 		return ctl_client_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return report_main(argc - 1, argv + 1, report_kind_name);
-	if (!strcmp(argv[1], "guests"))
-		return guests_list() ? 0 : (fprintf(stderr, "mirrorvm: no bundled guests found "
-							 "(built with -Dguests=false?)\n"), 1);
+	if (!strcmp(argv[1], "guests")) {
+		if (guests_list())
+			return 0;
+		fprintf(stderr, "mirrorvm: no bundled guests found (built with -Dguests=false?)\n");
+		return 1;
+	}
 	fprintf(stderr, "mirrorvm: unknown command '%s' (see mirrorvm --help)\n", argv[1]);
 	return MIRRORVM_EXIT_USAGE;
 }

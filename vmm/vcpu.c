@@ -58,9 +58,9 @@ static void vcpu_dump(struct vcpu *v)
 		"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
 		"  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n"
 		"  cs %04x ss %04x\n",
-		r.rip, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rsp, r.rbp, r.r8,
-		r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, s.cr0, s.cr2, s.cr3, s.cr4,
-		s.efer, s.cs.selector, s.ss.selector);
+		r.rip, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rsp, r.rbp, r.r8, r.r9,
+		r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, s.cr0, s.cr2, s.cr3, s.cr4, s.efer,
+		s.cs.selector, s.ss.selector);
 }
 
 void vcpu_crash(struct vcpu *v, const char *fmt, ...)

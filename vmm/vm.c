@@ -155,8 +155,10 @@ static int vm_check_host_mem(uint64_t size, char *err, size_t errlen)
 			total += v << 10;
 	fclose(f);
 	if (total && size > total)
-		return vm_err(err, errlen, -ENOMEM, "--mem %lluM is more than this host's memory and "
-			      "swap (%lluM)", (unsigned long long)(size >> 20), total >> 20);
+		return vm_err(err, errlen, -ENOMEM,
+			      "--mem %lluM is more than this host's memory and "
+			      "swap (%lluM)",
+			      (unsigned long long)(size >> 20), total >> 20);
 	return 0;
 }
 
@@ -256,9 +258,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 		return vm_err(err, errlen, ret, "cannot map %lluM of guest RAM",
 			      (unsigned long long)(cfg->mem_size >> 20));
 	if (!boot64_map_end(&vm->gm))
-		return vm_err(err, errlen, -E2BIG, "--mem %lluM: the guest layout maps at most "
-			      "%d GiB of address space", (unsigned long long)(cfg->mem_size >> 20),
-			      GUEST_MAX_MAP_GIB);
+		return vm_err(err, errlen, -E2BIG,
+			      "--mem %lluM: the guest layout maps at most "
+			      "%d GiB of address space",
+			      (unsigned long long)(cfg->mem_size >> 20), GUEST_MAX_MAP_GIB);
 	ret = vm_memslots(vm);
 	if (ret)
 		return vm_err(err, errlen, ret, "KVM_SET_USER_MEMORY_REGION");

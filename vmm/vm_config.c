@@ -24,16 +24,20 @@ int vm_parse_size(const char *s, uint64_t *out)
 	switch (*end) {
 	case '\0':
 		break;
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		shift = 10;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		shift = 20;
 		break;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		shift = 30;
 		break;
-	case 't': case 'T':
+	case 't':
+	case 'T':
 		shift = 40;
 		break;
 	default:
@@ -98,13 +102,15 @@ static int parse_param(struct vm_config *cfg, const char *s, char *err, size_t e
 		return fail(err, errlen, "--param: at most %d parameters", VM_MAX_PARAMS);
 	n = eq - s;
 	if (n >= VM_PARAM_KEY_MAX)
-		return fail(err, errlen, "--param: key '%.*s' is longer than %d characters",
-			    (int)n, s, VM_PARAM_KEY_MAX - 1);
+		return fail(err, errlen, "--param: key '%.*s' is longer than %d characters", (int)n,
+			    s, VM_PARAM_KEY_MAX - 1);
 	for (const char *k = s; k < eq; k++)
 		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
 		      (*k >= '0' && *k <= '9') || *k == '_' || *k == '-' || *k == '.'))
-			return fail(err, errlen, "--param: key '%.*s' may hold only letters, "
-				    "digits, '_', '-' and '.'", (int)n, s);
+			return fail(err, errlen,
+				    "--param: key '%.*s' may hold only letters, "
+				    "digits, '_', '-' and '.'",
+				    (int)n, s);
 	memcpy(key, s, n);
 	key[n] = '\0';
 	for (unsigned int i = 0; i < cfg->nr_params; i++)
@@ -181,8 +187,10 @@ static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i, char 
 	}
 	if (!is_opt(a, "--mem") && !is_opt(a, "--cpus") && !is_opt(a, "--param"))
 		return fail(err, errlen, "unknown option '%s' (see mirrorvm run --help)", a);
-	v = opt_value(argc, argv, i, is_opt(a, "--mem") ? "--mem" :
-				     is_opt(a, "--cpus") ? "--cpus" : "--param");
+	v = opt_value(argc, argv, i,
+		      is_opt(a, "--mem")    ? "--mem"
+		      : is_opt(a, "--cpus") ? "--cpus"
+					    : "--param");
 	if (!v)
 		return fail(err, errlen, "%s needs a value", a);
 	if (is_opt(a, "--mem"))
@@ -213,7 +221,8 @@ int vm_config_parse(struct vm_config *cfg, int argc, char **argv, char *err, siz
 			return ret;
 	}
 	if (i >= argc)
-		return fail(err, errlen, "no guest given (a path to an ELF image, or a name "
+		return fail(err, errlen,
+			    "no guest given (a path to an ELF image, or a name "
 			    "from mirrorvm guests)");
 	if (i + 1 < argc)
 		return fail(err, errlen, "unexpected argument '%s' after the guest", argv[i + 1]);

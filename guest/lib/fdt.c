@@ -128,7 +128,8 @@ int fdt_props(const void *fdt, int node,
 		if (tok != FDT_PROP)
 			return n;
 		if (fn)
-			fn(arg, fdt_string(fdt, fdt32(s + off + 8)), s + off + 12, fdt32(s + off + 4));
+			fn(arg, fdt_string(fdt, fdt32(s + off + 8)), s + off + 12,
+			   fdt32(s + off + 4));
 		n++;
 		off = align4(off + 12 + fdt32(s + off + 4));
 	}

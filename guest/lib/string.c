@@ -54,11 +54,14 @@ uint64_t parse_size(const char *s)
 	while (*s >= '0' && *s <= '9')
 		v = v * 10 + *s++ - '0';
 	switch (*s) {
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		return v << 10;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		return v << 20;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		return v << 30;
 	case '\0':
 		return v;

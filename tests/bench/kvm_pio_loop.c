@@ -45,8 +45,9 @@ int main(int argc, char **argv)
 	memcpy(mem + 0x1000, code, sizeof(code));
 	memcpy(mem + 0x1002, &n, 4);
 	slot.userspace_addr = (uintptr_t)mem;
-	vcpu = vm < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot) ? -1 :
-	       ioctl(vm, KVM_CREATE_VCPU, 0);
+	vcpu = vm < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot)
+		       ? -1
+		       : ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		return perror("kvm-pio-loop: VM set-up"), 1;
 	run = mmap(NULL, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -67,7 +68,8 @@ int main(int argc, char **argv)
 	t1 = now_ns();
 	if (run->exit_reason != KVM_EXIT_HLT || exits != n)
 		return fprintf(stderr, "kvm-pio-loop: exit %u after %u exits\n", run->exit_reason,
-			       exits), 1;
+			       exits),
+		       1;
 	printf("kvm-pio-loop: %u exits in %llu us, %llu ns per exit\n", n,
 	       (unsigned long long)(t1 - t0) / 1000, (unsigned long long)(t1 - t0) / n);
 	return 0;

@@ -41,8 +41,12 @@ static void test_tables(uint64_t size, uint64_t want_end)
 {
 	uint8_t *ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	uint64_t probes[] = { 0, 0x1234567, GUEST_HOLE_START - 1, GUEST_HOLE_START + 0x5000,
-			      GUEST_HOLE_END + 0x300000, want_end - 1 };
+	uint64_t probes[] = { 0,
+			      0x1234567,
+			      GUEST_HOLE_START - 1,
+			      GUEST_HOLE_START + 0x5000,
+			      GUEST_HOLE_END + 0x300000,
+			      want_end - 1 };
 	struct guest_mem gm;
 	uint64_t flags = 0;
 	bool ident = true;
@@ -87,9 +91,11 @@ static void test_regs(void)
 	   "64-bit CS, CR3 at the PML4");
 	boot64_regs(&r, 0x200123, 3, 4);
 	ok(r.rip == 0x200123 && r.rdi == 3 && r.rsi == GUEST_FDT_GPA && r.rdx == 4 &&
-	   r.rsp == GUEST_STACK_TOP(3) && r.rflags == 2, "vCPU 3's entry registers");
+		   r.rsp == GUEST_STACK_TOP(3) && r.rflags == 2,
+	   "vCPU 3's entry registers");
 	ok(GUEST_STACK_TOP(GUEST_MAX_CPUS - 1) <= GUEST_IMAGE_MIN &&
-	   GUEST_PT_END <= GUEST_FDT_GPA && GUEST_FDT_GPA + GUEST_FDT_MAX <= GUEST_STACKS_GPA,
+		   GUEST_PT_END <= GUEST_FDT_GPA &&
+		   GUEST_FDT_GPA + GUEST_FDT_MAX <= GUEST_STACKS_GPA,
 	   "the fixed areas of the layout do not overlap");
 }
 
@@ -111,7 +117,8 @@ static void test_access(void)
 	is_int(touches, 1, "the mirror hears of each non-empty access");
 	is_int(gmem_write(&gm, GPA(sizeof(ram)), "x", 1), -EFAULT, "write past RAM: -EFAULT");
 	ok(!gmem_gpa_to_hva(&gm, GPA(0x1000), &hva) && hva.v == (uintptr_t)ram + 0x1000 &&
-	   !gmem_hva_to_gpa(&gm, hva, &gpa) && gpa.v == 0x1000, "gpa <-> hva round trip");
+		   !gmem_hva_to_gpa(&gm, hva, &gpa) && gpa.v == 0x1000,
+	   "gpa <-> hva round trip");
 }
 
 int main(void)

@@ -39,38 +39,109 @@ static void make_image(struct image *im)
 	im->eh.e_ehsize = sizeof(Elf64_Ehdr);
 	im->eh.e_phentsize = sizeof(Elf64_Phdr);
 	im->eh.e_phnum = 3;
-	im->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-				  .p_offset = offsetof(struct image, text), .p_paddr = TEXT_GPA,
-				  .p_vaddr = TEXT_GPA, .p_filesz = 16, .p_memsz = 16 };
-	im->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-				  .p_offset = offsetof(struct image, data), .p_paddr = DATA_GPA,
-				  .p_vaddr = DATA_GPA, .p_filesz = 8, .p_memsz = 0x2000 };
+	im->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD,
+				  .p_flags = PF_R | PF_X,
+				  .p_offset = offsetof(struct image, text),
+				  .p_paddr = TEXT_GPA,
+				  .p_vaddr = TEXT_GPA,
+				  .p_filesz = 16,
+				  .p_memsz = 16 };
+	im->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD,
+				  .p_flags = PF_R | PF_W,
+				  .p_offset = offsetof(struct image, data),
+				  .p_paddr = DATA_GPA,
+				  .p_vaddr = DATA_GPA,
+				  .p_filesz = 8,
+				  .p_memsz = 0x2000 };
 	im->ph[2] = (Elf64_Phdr){ .p_type = PT_NOTE };
 	memset(im->text, 0x90, sizeof(im->text));
 	memset(im->data, 0xab, sizeof(im->data));
 }
 
-static void set_class(struct image *im, size_t *len) { im->eh.e_ident[EI_CLASS] = ELFCLASS32; }
-static void set_endian(struct image *im, size_t *len) { im->eh.e_ident[EI_DATA] = ELFDATA2MSB; }
-static void set_machine(struct image *im, size_t *len) { im->eh.e_machine = EM_AARCH64; }
-static void set_dyn(struct image *im, size_t *len) { im->eh.e_type = ET_DYN; }
-static void set_magic(struct image *im, size_t *len) { memcpy(im, "#!/bin/sh\n", 10); }
-static void trunc_hdr(struct image *im, size_t *len) { *len = 40; }
-static void trunc_ph(struct image *im, size_t *len) { *len = offsetof(struct image, ph) + 60; }
-static void trunc_data(struct image *im, size_t *len) { *len = offsetof(struct image, data) + 4; }
-static void no_ph(struct image *im, size_t *len) { im->eh.e_phnum = 0; }
-static void ph_size(struct image *im, size_t *len) { im->eh.e_phentsize = 32; }
-static void ph_off(struct image *im, size_t *len) { im->eh.e_phoff = ~0ULL - 8; }
-static void no_entry(struct image *im, size_t *len) { im->eh.e_entry = 0; }
-static void entry_data(struct image *im, size_t *len) { im->eh.e_entry = DATA_GPA; }
-static void entry_out(struct image *im, size_t *len) { im->eh.e_entry = 0x500000; }
-static void overlap(struct image *im, size_t *len) { im->ph[1].p_paddr = TEXT_GPA + 8; }
-static void low(struct image *im, size_t *len) { im->ph[1].p_paddr = 0x1000; }
-static void past_ram(struct image *im, size_t *len) { im->ph[1].p_paddr = RAM_SIZE - 0x1000; }
-static void in_hole(struct image *im, size_t *len) { im->ph[1].p_paddr = GUEST_HOLE_START; }
-static void wraps(struct image *im, size_t *len) { im->ph[1].p_paddr = ~0ULL - 0x10; }
-static void filesz(struct image *im, size_t *len) { im->ph[0].p_filesz = 32; }
-static void off_far(struct image *im, size_t *len) { im->ph[1].p_offset = ~0ULL - 2; }
+static void set_class(struct image *im, size_t *len)
+{
+	im->eh.e_ident[EI_CLASS] = ELFCLASS32;
+}
+static void set_endian(struct image *im, size_t *len)
+{
+	im->eh.e_ident[EI_DATA] = ELFDATA2MSB;
+}
+static void set_machine(struct image *im, size_t *len)
+{
+	im->eh.e_machine = EM_AARCH64;
+}
+static void set_dyn(struct image *im, size_t *len)
+{
+	im->eh.e_type = ET_DYN;
+}
+static void set_magic(struct image *im, size_t *len)
+{
+	memcpy(im, "#!/bin/sh\n", 10);
+}
+static void trunc_hdr(struct image *im, size_t *len)
+{
+	*len = 40;
+}
+static void trunc_ph(struct image *im, size_t *len)
+{
+	*len = offsetof(struct image, ph) + 60;
+}
+static void trunc_data(struct image *im, size_t *len)
+{
+	*len = offsetof(struct image, data) + 4;
+}
+static void no_ph(struct image *im, size_t *len)
+{
+	im->eh.e_phnum = 0;
+}
+static void ph_size(struct image *im, size_t *len)
+{
+	im->eh.e_phentsize = 32;
+}
+static void ph_off(struct image *im, size_t *len)
+{
+	im->eh.e_phoff = ~0ULL - 8;
+}
+static void no_entry(struct image *im, size_t *len)
+{
+	im->eh.e_entry = 0;
+}
+static void entry_data(struct image *im, size_t *len)
+{
+	im->eh.e_entry = DATA_GPA;
+}
+static void entry_out(struct image *im, size_t *len)
+{
+	im->eh.e_entry = 0x500000;
+}
+static void overlap(struct image *im, size_t *len)
+{
+	im->ph[1].p_paddr = TEXT_GPA + 8;
+}
+static void low(struct image *im, size_t *len)
+{
+	im->ph[1].p_paddr = 0x1000;
+}
+static void past_ram(struct image *im, size_t *len)
+{
+	im->ph[1].p_paddr = RAM_SIZE - 0x1000;
+}
+static void in_hole(struct image *im, size_t *len)
+{
+	im->ph[1].p_paddr = GUEST_HOLE_START;
+}
+static void wraps(struct image *im, size_t *len)
+{
+	im->ph[1].p_paddr = ~0ULL - 0x10;
+}
+static void filesz(struct image *im, size_t *len)
+{
+	im->ph[0].p_filesz = 32;
+}
+static void off_far(struct image *im, size_t *len)
+{
+	im->ph[1].p_offset = ~0ULL - 2;
+}
 static void none(struct image *im, size_t *len)
 {
 	im->ph[0].p_type = PT_NULL;
@@ -134,7 +205,8 @@ int main(void)
 		bad[i].mutate(&im, &len);
 		err[0] = '\0';
 		ret = elf_load(&gm, &im, len, &entry, err, sizeof(err));
-		ok(ret == -ENOEXEC && strstr(err, bad[i].msg), "refused: %s (%s)", bad[i].name, err);
+		ok(ret == -ENOEXEC && strstr(err, bad[i].msg), "refused: %s (%s)", bad[i].name,
+		   err);
 	}
 	ok(all_zero(ram, RAM_SIZE), "refused images wrote nothing to guest RAM");
 

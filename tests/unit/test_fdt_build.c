@@ -16,8 +16,12 @@ int main(void)
 	struct fdt_ioport io[] = { { "serial", "ns16550a", 0x3f8, 8 },
 				   { "testdev", "mirrorvm,testdev", 0x500, 16 } };
 	struct guest_mem gm;
-	struct fdt_info info = { .gm = &gm, .nr_cpus = 3, .param = params, .nr_params = 2,
-				 .ioport = io, .nr_ioports = 2 };
+	struct fdt_info info = { .gm = &gm,
+				 .nr_cpus = 3,
+				 .param = params,
+				 .nr_params = 2,
+				 .ioport = io,
+				 .nr_ioports = 2 };
 	const fdt64_t *reg;
 	const fdt32_t *r32;
 	int node, len, cpus = 0;
@@ -28,8 +32,9 @@ int main(void)
 	node = fdt_path_offset(buf, "/memory@0");
 	reg = fdt_getprop(buf, node, "reg", &len);
 	ok(reg && len == 32 && fdt64_to_cpu(reg[0]) == 0 &&
-	   fdt64_to_cpu(reg[1]) == GUEST_HOLE_START && fdt64_to_cpu(reg[2]) == GUEST_HOLE_END &&
-	   fdt64_to_cpu(reg[3]) == (5ULL << 30) - GUEST_HOLE_START,
+		   fdt64_to_cpu(reg[1]) == GUEST_HOLE_START &&
+		   fdt64_to_cpu(reg[2]) == GUEST_HOLE_END &&
+		   fdt64_to_cpu(reg[3]) == (5ULL << 30) - GUEST_HOLE_START,
 	   "memory: both RAM regions, split around the hole");
 	ok(!strcmp(fdt_getprop(buf, node, "device_type", NULL), "memory"), "memory device_type");
 	node = fdt_path_offset(buf, "/cpus");
@@ -42,11 +47,12 @@ int main(void)
 	r32 = fdt_getprop(buf, node, "reg", &len);
 	ok(r32 && len == 8 && fdt32_to_cpu(r32[0]) == 0x500 && fdt32_to_cpu(r32[1]) == 16,
 	   "test device at its ports");
-	ok(!fdt_node_check_compatible(buf, fdt_path_offset(buf, "/ioports/serial@3f8"),
-				      "ns16550a"), "serial node compatible");
+	ok(!fdt_node_check_compatible(buf, fdt_path_offset(buf, "/ioports/serial@3f8"), "ns16550a"),
+	   "serial node compatible");
 	node = fdt_path_offset(buf, "/params");
 	ok(!strcmp(fdt_getprop(buf, node, "greeting", NULL), "hello world") &&
-	   !strcmp(fdt_getprop(buf, node, "expect-mem", NULL), "64M"), "params as strings");
+		   !strcmp(fdt_getprop(buf, node, "expect-mem", NULL), "64M"),
+	   "params as strings");
 	is_int(fdt_build(buf, 200, &info), -ENOSPC, "too small a buffer: -ENOSPC");
 	return tap_done();
 }

@@ -62,8 +62,8 @@ static int argc_of(const char *const *argv)
 
 static void test_good(void)
 {
-	char *argv[] = { "run", "--mem=64M", "--cpus", "4", "--no-thp", "--no-mirror", "--stats",
-			 "--param", "a=b=c", "--param=x=", "guest.elf", NULL };
+	char *argv[] = { "run",	    "--mem=64M", "--cpus", "4",		 "--no-thp",  "--no-mirror",
+			 "--stats", "--param",	 "a=b=c",  "--param=x=", "guest.elf", NULL };
 	struct vm_config cfg;
 	char err[256] = "";
 
@@ -87,7 +87,8 @@ static void test_defaults(void)
 
 	is_int(vm_config_parse(&cfg, 2, argv, err, sizeof(err)), 0, "bare guest parses");
 	ok(cfg.mem_size == VM_DEFAULT_MEM && cfg.nr_cpus == 1 && cfg.thp && cfg.mirror &&
-	   !cfg.stats, "defaults: 256M, 1 vCPU, THP on, mirror on");
+		   !cfg.stats,
+	   "defaults: 256M, 1 vCPU, THP on, mirror on");
 }
 
 int main(void)
