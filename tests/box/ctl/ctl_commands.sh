@@ -112,6 +112,24 @@ check "bad vCPU" bash -c "$mvm ctl $sock regs 7 2>&1 | grep -q 'does not exist'"
 check "balloon without a balloon device" \
 	bash -c "$mvm ctl $sock balloon 16M 2>&1 | grep -q 'no balloon'"
 
+# A person at a terminal: events --follow in tmux shows an invalidation as it happens.
+tmux_live() {
+	local pane
+	tmux -S "$work/tmux" new-session -d -x 200 -y 50 "$mvm ctl $sock events --follow --type CLEAR" ||
+		return 1
+	sleep 2
+	"$mvm" ctl "$sock" dontneed 0xe00000-0xe01000 >/dev/null || return 1
+	for _ in $(seq 50); do
+		pane=$(tmux -S "$work/tmux" capture-pane -p -t 0)
+		grep -q 'invalidate CLEAR gpa \[0xe00000' <<<"$pane" && break
+		sleep 0.2
+	done
+	tmux -S "$work/tmux" kill-server
+	echo "$pane" | grep -v '^$'
+	grep -q 'invalidate CLEAR gpa \[0xe00000' <<<"$pane"
+}
+check "events --follow in tmux shows a dontneed live" tmux_live
+
 for mode in garbage half hangup cut flood; do
 	check "a client that sends $mode" "$poke" "$sock" "$mode"
 done
