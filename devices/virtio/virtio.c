@@ -19,7 +19,8 @@ void virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops, vo
 	vd->config_size = config_size;
 	vd->config_msix = VIRTIO_NO_VECTOR;
 	for (unsigned int q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		vd->qcfg[q].msix = VIRTIO_NO_VECTOR;
+		vd->qcfg[q] = (struct virtio_queue_cfg){ .size = ops->queue_size,
+							 .msix = VIRTIO_NO_VECTOR };
 	pthread_mutex_init(&vd->lock, NULL);
 }
 
@@ -44,7 +45,8 @@ static void virtio_reset(struct virtio_dev *vd)
 		vd->ops->reset(vd);
 	for (unsigned int q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		memset(&vd->vq[q], 0, sizeof(vd->vq[q]));
-		vd->qcfg[q] = (struct virtio_queue_cfg){ .msix = VIRTIO_NO_VECTOR };
+		vd->qcfg[q] = (struct virtio_queue_cfg){ .size = vd->ops->queue_size,
+							 .msix = VIRTIO_NO_VECTOR };
 	}
 	vd->driver_features = 0;
 	vd->status = 0;
@@ -83,7 +85,8 @@ void virtio_queue_enable(struct virtio_dev *vd, unsigned int q)
 
 	if (q >= vd->ops->nr_queues)
 		return;
-	if (virtq_enable(&vd->vq[q], vd->gm, c->size, GPA(c->desc), GPA(c->driver), GPA(c->device)))
+	if (c->size > vd->ops->queue_size ||
+	    virtq_enable(&vd->vq[q], vd->gm, c->size, GPA(c->desc), GPA(c->driver), GPA(c->device)))
 		virtio_fail(vd, "queue rings misplaced or of a bad size");
 	vd->vq[q].indirect = virtio_has(vd, VIRTIO_F_INDIRECT_DESC);
 }

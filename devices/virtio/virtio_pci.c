@@ -100,8 +100,10 @@ static void msix_io(struct virtio_pci *vp, uint64_t off, bool write, uint8_t *da
 static uint64_t common_get(struct virtio_pci *vp, unsigned int off)
 {
 	struct virtio_dev *vd = vp->vd;
-	struct virtio_queue_cfg *q = &vd->qcfg[vp->queue_sel];
 	bool qok = vp->queue_sel < vd->ops->nr_queues;
+	/* queue_select is the guest's: a queue that does not exist reads as zeros. */
+	static const struct virtio_queue_cfg none = { .msix = VIRTIO_NO_VECTOR };
+	const struct virtio_queue_cfg *q = qok ? &vd->qcfg[vp->queue_sel] : &none;
 
 	switch (off) {
 	case 0x00:

@@ -157,6 +157,10 @@ static void test_virtio(void)
 	is_int(bar_rd(VPCI_DEVICE + 4096 - 2, 4), 0, "device config read past its end is zero");
 	bar_wr(0x16, 2, 7);
 	is_int(bar_rd(0x18, 2), 0, "a queue that does not exist has size 0");
+	is_int(bar_rd(0x20, 8), 0, "and its descriptor address reads zero");
+	bar_wr(0x20, 8, 0x1234);
+	bar_wr(0x1c, 2, 1);
+	is_int(bar_rd(0x1c, 2), 0, "and it cannot be enabled");
 
 	/* INTx: the ISR read acknowledges and lowers the line. */
 	virtio_config_changed(&vd);
