@@ -86,6 +86,11 @@ int bzimage_extract_vmlinux(const void *img, size_t size, void **out, size_t *ou
  */
 int mptable_write(struct guest_mem *gm, unsigned int nr_cpus, uint32_t pci_slots);
 
+/* The boot CPU's registers for b (GDT and, for 64-bit entry, page tables in low RAM). */
+int linux_setup_bsp(int vcpu_fd, struct guest_mem *gm, const struct linux_boot *b);
+/* KVM's supported CPUID, with the APIC id of vCPU index: 0 or -errno. */
+int linux_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned int index);
+
 /* Writes the NUL-terminated command line at LINUX_CMDLINE: 0, -E2BIG past max bytes, -EFAULT. */
 int linux_write_cmdline(struct guest_mem *gm, const char *cmdline, uint32_t max);
 
