@@ -21,8 +21,7 @@
 #define LB_PD 0xb000ull /* four pages: 4 GiB of 2 MiB mappings */
 
 static const uint64_t lb_gdt[] = {
-	0,
-	0x00cf9b000000ffffull, /* 0x08: 32-bit code (PVH) */
+	0, 0x00cf9b000000ffffull, /* 0x08: 32-bit code (PVH) */
 	0x00af9b000000ffffull, /* 0x10: 64-bit code, __BOOT_CS */
 	0x00cf93000000ffffull, /* 0x18: data, __BOOT_DS */
 };
@@ -47,8 +46,14 @@ static int page_tables(struct guest_mem *gm)
 
 static struct kvm_segment flat(uint16_t sel, uint8_t type, bool l)
 {
-	return (struct kvm_segment){ .limit = 0xffffffff, .selector = sel, .type = type,
-				     .present = 1, .s = 1, .l = l, .db = !l, .g = 1 };
+	return (struct kvm_segment){ .limit = 0xffffffff,
+				     .selector = sel,
+				     .type = type,
+				     .present = 1,
+				     .s = 1,
+				     .l = l,
+				     .db = !l,
+				     .g = 1 };
 }
 
 int linux_setup_bsp(int vcpu_fd, struct guest_mem *gm, const struct linux_boot *b)
@@ -57,7 +62,8 @@ int linux_setup_bsp(int vcpu_fd, struct guest_mem *gm, const struct linux_boot *
 	struct kvm_regs r = { .rflags = 2, .rip = b->entry.v };
 	bool lm = b->mode == LINUX_ENTRY_64;
 
-	if (gmem_write(gm, GPA(LB_GDT), lb_gdt, sizeof(lb_gdt)) || ioctl(vcpu_fd, KVM_GET_SREGS, &sr))
+	if (gmem_write(gm, GPA(LB_GDT), lb_gdt, sizeof(lb_gdt)) ||
+	    ioctl(vcpu_fd, KVM_GET_SREGS, &sr))
 		return -EFAULT;
 	sr.cs = flat(lm ? 0x10 : 0x08, 11, lm);
 	sr.ds = flat(lm ? 0x18 : 0x10, 3, false);

@@ -30,8 +30,7 @@ static uint32_t pci_slots(struct vm *vm)
 	return mask;
 }
 
-static int load(struct vm *vm, struct linux_args *a, struct linux_boot *b, char *err,
-		size_t errlen)
+static int load(struct vm *vm, struct linux_args *a, struct linux_boot *b, char *err, size_t errlen)
 {
 	const char *why = "unknown";
 	void *vmlinux = NULL;

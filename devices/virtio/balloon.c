@@ -141,22 +141,27 @@ static void balloon_config_written(struct virtio_dev *vd, unsigned int off, unsi
 	memcpy(b->config, &b->target, 4);
 }
 
-static const struct virtio_dev_ops balloon_ops = {
-	.name = "virtio-balloon",
-	.device_id = 5,
-	.features = 1ull << VIRTIO_BALLOON_F_STATS_VQ | 1ull << VIRTIO_BALLOON_F_DEFLATE_ON_OOM |
-		    1ull << VIRTIO_BALLOON_F_REPORTING,
-	.nr_queues = 4,
-	.queue_size = 128,
-	.notify = balloon_notify,
-	.config_written = balloon_config_written,
-	.reset = balloon_reset,
-};
+#define BALLOON_OPS(ops, extra)                                                                    \
+	static const struct virtio_dev_ops ops = {                                                 \
+		.name = "virtio-balloon",                                                          \
+		.device_id = 5,                                                                    \
+		.features = 1ull << VIRTIO_BALLOON_F_STATS_VQ |                                    \
+			    1ull << VIRTIO_BALLOON_F_DEFLATE_ON_OOM | (extra),                     \
+		.nr_queues = 4,                                                                    \
+		.queue_size = 128,                                                                 \
+		.notify = balloon_notify,                                                          \
+		.config_written = balloon_config_written,                                          \
+		.reset = balloon_reset,                                                            \
+	}
+BALLOON_OPS(balloon_ops, 0);
+/* Free page reporting drops RSS on its own, so it is asked for separately. */
+BALLOON_OPS(balloon_report_ops, 1ull << VIRTIO_BALLOON_F_REPORTING);
 
-void virtio_balloon_init(struct virtio_balloon *b, struct guest_mem *gm)
+void virtio_balloon_init(struct virtio_balloon *b, struct guest_mem *gm, bool report)
 {
 	memset(b, 0, sizeof(*b));
-	virtio_dev_init(&b->vd, &balloon_ops, b, gm, b->config, sizeof(b->config));
+	virtio_dev_init(&b->vd, report ? &balloon_report_ops : &balloon_ops, b, gm, b->config,
+			sizeof(b->config));
 }
 
 void virtio_balloon_set_target(struct virtio_balloon *b, uint32_t pages)

@@ -25,12 +25,19 @@ struct virtio_balloon {
 	uint16_t stats_head;
 };
 
-void virtio_balloon_init(struct virtio_balloon *b, struct guest_mem *gm);
+/* report: offer free page reporting too. */
+void virtio_balloon_init(struct virtio_balloon *b, struct guest_mem *gm, bool report);
 /* Asks the guest to hold pages 4 KiB pages in its balloon (a configuration change). */
 void virtio_balloon_set_target(struct virtio_balloon *b, uint32_t pages);
 /* The guest's own count of pages in the balloon. */
 uint32_t virtio_balloon_actual(struct virtio_balloon *b);
 /* Hands the stats buffer back so the guest refills it: 0, or -EAGAIN when none is held. */
 int virtio_balloon_request_stats(struct virtio_balloon *b);
+
+/*
+ * Sets the target at given seconds after now ("SEC:MIB,SEC:MIB...", times ascending) from a
+ * thread of its own, logging each step: 0, -EINVAL for a bad spec, -ENOMEM / -EAGAIN.
+ */
+int virtio_balloon_schedule(struct virtio_balloon *b, const char *spec);
 
 #endif

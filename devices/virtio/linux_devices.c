@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../vmm/vm_config.h"
 #include "../i8042.h"
@@ -76,9 +77,11 @@ static int linux_devices_create(struct vm *vm, const struct vm_config *cfg)
 
 		if (!b)
 			return -ENOMEM;
-		virtio_balloon_init(&b->balloon, vm_gmem(vm));
+		virtio_balloon_init(&b->balloon, vm_gmem(vm), cfg->balloon_report);
 		ret = virtio_pci_add(&b->vp, vm, &b->balloon.vd);
 		linux_balloon = &b->balloon;
+		if (!ret && cfg->balloon_steps)
+			ret = virtio_balloon_schedule(&b->balloon, cfg->balloon_steps);
 	}
 	return ret;
 }

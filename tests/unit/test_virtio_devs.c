@@ -99,7 +99,7 @@ static void test_balloon(void)
 	long before, after;
 	uint8_t stats[3][10];
 
-	virtio_balloon_init(&b, &gm);
+	virtio_balloon_init(&b, &gm, true);
 	drv_start(&b.vd, 1ull << VIRTIO_BALLOON_F_STATS_VQ | 1ull << VIRTIO_BALLOON_F_REPORTING);
 	ok(virtio_ready(&b.vd), "balloon driver ready");
 	virtio_balloon_set_target(&b, 256);
@@ -167,6 +167,15 @@ static void test_balloon(void)
 	gpa = BALLOON_AREA + 100;
 	drv_post(&b.vd, 2, 1, &gpa, &len, &w);
 	ok(b.vd.status & VIRTIO_S_NEEDS_RESET, "a report not page-aligned: NEEDS_RESET");
+
+	virtio_balloon_init(&b, &gm, false);
+	ok(!(virtio_dev_features(&b.vd) & 1ull << VIRTIO_BALLOON_F_REPORTING),
+	   "reporting not offered unless asked for");
+	is_int(virtio_balloon_schedule(&b, ""), -EINVAL, "empty schedule refused");
+	is_int(virtio_balloon_schedule(&b, "5"), -EINVAL, "schedule without a size refused");
+	is_int(virtio_balloon_schedule(&b, "5:64,2:0"), -EINVAL, "times going back refused");
+	is_int(virtio_balloon_schedule(&b, "5:64,"), -EINVAL, "trailing comma refused");
+	is_int(virtio_balloon_schedule(&b, "5:64x"), -EINVAL, "trailing junk refused");
 }
 
 static void test_console(void)
