@@ -95,6 +95,8 @@ int virtio_balloon_schedule(struct virtio_balloon *b, const char *spec)
 		s->at[s->n] = (unsigned int)at;
 		s->mib[s->n++] = (uint32_t)mib;
 		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto bad;
 	}
 	if (*p || !s->n)
 		goto bad;
