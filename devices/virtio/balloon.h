@@ -35,7 +35,7 @@ uint32_t virtio_balloon_actual(struct virtio_balloon *b);
 int virtio_balloon_request_stats(struct virtio_balloon *b);
 
 /*
- * Sets the target at given seconds after now ("SEC:MIB,SEC:MIB...", times ascending) from a
+ * Sets the target at given seconds after the driver is up ("SEC:MIB,SEC:MIB...", times ascending) from a
  * thread of its own, logging each step: 0, -EINVAL for a bad spec, -ENOMEM / -EAGAIN.
  */
 int virtio_balloon_schedule(struct virtio_balloon *b, const char *spec);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * --balloon-steps SEC:MIB[,SEC:MIB...]: sets the balloon's target at those times after start-up
+ * --balloon-steps SEC:MIB[,SEC:MIB...]: sets the balloon's target at those times after the driver
+ * is up
  * and logs, at each step, what the guest did with the previous one and the VMM's resident memory,
  * so tests and people can watch inflate and deflate without a control socket.
  */
@@ -57,6 +58,9 @@ static void *sched_thread(void *arg)
 	struct balloon_sched *s = arg;
 	unsigned int now = 0;
 
+	/* Times count from the driver's DRIVER_OK: boot time varies too much to plan around. */
+	while (!virtio_ready(&s->b->vd))
+		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
 	for (unsigned int i = 0; i <= s->n; i++) {
 		/* One more round after the last step, to log what the guest did with it. */
 		unsigned int at = i < s->n ? s->at[i] : now + 3;
