@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * --balloon-steps SEC:MIB[,SEC:MIB...]: sets the balloon's target at those times after the driver
- * is up
- * and logs, at each step, what the guest did with the previous one and the VMM's resident memory,
- * so tests and people can watch inflate and deflate without a control socket.
+ * is up and logs, at each step, what the guest did with the previous one and the VMM's resident
+ * memory, so tests and people can watch inflate and deflate without a control socket.
  */
 #include <errno.h>
 #include <pthread.h>
