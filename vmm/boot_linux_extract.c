@@ -68,8 +68,10 @@ int bzimage_extract_vmlinux(const void *img, size_t size, void **out, size_t *ou
 	if (ret)
 		return ret;
 	p = (const uint8_t *)img + h.setup_size + h.payload_offset;
-	if (h.payload_length < sizeof(xz_magic) + 4)
-		return *why = "payload too short", -ENOEXEC;
+	if (h.payload_length < sizeof(xz_magic) + 4) {
+		*why = "payload too short";
+		return -ENOEXEC;
+	}
 	if (memcmp(p, xz_magic, sizeof(xz_magic))) {
 		*why = compressor(p, h.payload_length);
 		if (*why)
@@ -78,8 +80,10 @@ int bzimage_extract_vmlinux(const void *img, size_t size, void **out, size_t *ou
 		return -ENOEXEC;
 	}
 	memcpy(&len, p + h.payload_length - 4, 4);
-	if (!len || len > VMLINUX_MAX)
-		return *why = "implausible decompressed size", -ENOEXEC;
+	if (!len || len > VMLINUX_MAX) {
+		*why = "implausible decompressed size";
+		return -ENOEXEC;
+	}
 	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
