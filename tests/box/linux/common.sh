@@ -26,7 +26,8 @@ run_timed() {
 	shift
 	local t0 t1
 	t0=$(date +%s%N)
-	"$@" 2>&1 | tr -d '\r' | while IFS= read -r line; do
+	"$@" 2>&1 | while IFS= read -r line; do
+		line=${line%$'\r'}
 		case $line in
 		*"MVT init"*) echo "$(( ($(date +%s%N) - t0) / 1000000 ))" >"$log.init-ms" ;;
 		esac
