@@ -30,6 +30,16 @@ int vm_mmio_register(struct vm *vm, gpa_t base, uint64_t size, mmio_fn fn, void 
 /* Moves (PCI BAR programming) or removes (size 0) an MMIO range registered with this opaque. */
 int vm_mmio_update(struct vm *vm, void *opaque, gpa_t old_base, gpa_t new_base, uint64_t size);
 
+/*
+ * Names a port range in the test guests' device tree (/ioports/NAME@BASE, guest_abi.h); name and
+ * compatible must outlive the VM (string literals). 0 or -ENOSPC.
+ */
+int vm_ioport_describe(struct vm *vm, const char *name, const char *compatible, uint16_t base,
+		       uint16_t count);
+
+/* Ends the run: mirrorvm exits with status (the first caller wins; any thread). */
+void vm_stop(struct vm *vm, int status);
+
 /* Guest RAM, through its checked accessor (vmm/guest_mem.h). */
 struct guest_mem *vm_gmem(struct vm *vm);
 
@@ -43,6 +53,8 @@ int vm_msi(struct vm *vm, uint64_t addr, uint32_t data);
  */
 typedef void (*vm_fd_fn)(void *opaque, int fd);
 int vm_loop_watch(struct vm *vm, int fd, vm_fd_fn fn, void *opaque);
+/* Stops watching fd (from the loop thread, e.g. inside its own fn at end of file). */
+void vm_loop_unwatch(struct vm *vm, int fd);
 
 struct device_type {
 	const char *name;

@@ -46,4 +46,78 @@ void mmu_print_stats(FILE *f, const struct mmirror_stats *st);
 /* One line describing a ring record (no newline); returns the snprintf length. */
 int mmu_format_event(char *buf, size_t size, const struct mmirror_event *ev);
 
+/*
+ * Beyond the VMM's contract: the table view, flags, a populate that reports its retries, event
+ * names, and the coherence check against /proc/self/pagemap.
+ */
+
+/* One region as the library sees it: the table is shared with the module. */
+struct mmu_region {
+	hva_t hva;
+	gpa_t gpa;
+	uint64_t size;
+	uint32_t id;
+	uint64_t *table; /* size / 4096 entries; read with mmu_entry_at(), never written directly */
+	size_t table_bytes;
+};
+
+/* The region holding gpa, or NULL. */
+const struct mmu_region *mmu_region_of(const struct mmu_mirror *m, gpa_t gpa);
+/* Iterates the regions: index 0, 1, ... until NULL. */
+const struct mmu_region *mmu_region_at(const struct mmu_mirror *m, unsigned int index);
+
+/* The shadow entry for gpa (0 when no region holds it). */
+uint64_t mmu_entry(const struct mmu_mirror *m, gpa_t gpa);
+uint64_t mmu_entry_at(const struct mmu_region *r, uint64_t index);
+
+static inline bool mmu_pte_present(uint64_t e)
+{
+	return e & MMIRROR_PTE_PRESENT;
+}
+
+static inline hpfn_t mmu_pte_hpfn(uint64_t e)
+{
+	return HPFN((e & MMIRROR_PTE_PFN_MASK) >> MMIRROR_PTE_PFN_SHIFT);
+}
+
+/* The last invalidation cause (enum mmirror_event_type), or -1 when never invalidated. */
+static inline int mmu_pte_cause(uint64_t e)
+{
+	return (int)((e & MMIRROR_PTE_CAUSE_MASK) >> MMIRROR_PTE_CAUSE_SHIFT) - 1;
+}
+
+static inline hva_t mmu_region_hva(const struct mmu_region *r, gpa_t gpa)
+{
+	return hva_add(r->hva, gpa.v - r->gpa.v);
+}
+
+/* MMIRROR_F_* for this file. */
+int mmu_set_flags(struct mmu_mirror *m, uint64_t flags);
+
+/* mmu_populate that also reports entries made present and sequence collisions retried. */
+int mmu_populate_ex(struct mmu_mirror *m, gpa_t gpa, uint64_t len, unsigned int flags,
+		    uint64_t *pages, uint64_t *retries);
+
+/* Records missing from the ring as counted by sequence gaps while draining, and by the module. */
+uint64_t mmu_seq_gaps(const struct mmu_mirror *m);
+uint64_t mmu_ring_lost(const struct mmu_mirror *m);
+
+const char *mmu_event_type_name(unsigned int event);
+const char *mmu_callback_name(unsigned int callback);
+
+/* The outcome of comparing every present shadow entry with /proc/self/pagemap. */
+struct mmu_check_result {
+	uint64_t entries; /* entries looked at */
+	uint64_t present; /* present in the shadow table */
+	uint64_t stale; /* present in the table, not in pagemap */
+	uint64_t pfn_mismatch; /* both give a PFN and they differ */
+	uint64_t huge_mismatch; /* marked huge, but /proc/kpageflags says not a THP */
+	bool pfn_checked; /* PFNs were visible on both sides */
+	bool huge_checked; /* /proc/kpageflags was readable */
+	gpa_t first_bad;
+};
+
+/* Returns the number of bad entries (0: coherent) or -errno. Call with the mirror quiescent. */
+int mmu_check(struct mmu_mirror *m, struct mmu_check_result *res);
+
 #endif

@@ -49,4 +49,17 @@ int gmem_gpa_to_hva(const struct guest_mem *gm, gpa_t gpa, hva_t *hva);
 /* The guest-physical address backing a host address inside guest RAM; -EFAULT if none. */
 int gmem_hva_to_gpa(const struct guest_mem *gm, hva_t hva, gpa_t *gpa);
 
+/*
+ * Lays out size bytes of host memory at base as guest RAM: from GPA 0 up to the MMIO hole, the
+ * rest above 4 GiB (guest/include/guest_abi.h). Used by gmem_alloc() and by tests.
+ */
+int gmem_layout(struct guest_mem *gm, hva_t base, uint64_t size);
+
+/*
+ * Maps guest RAM: one anonymous private MAP_NORESERVE mapping, MADV_HUGEPAGE (or NOHUGEPAGE)
+ * and MADV_DONTFORK, laid out by gmem_layout(). 0 or -errno.
+ */
+int gmem_alloc(struct guest_mem *gm, uint64_t size, bool thp);
+void gmem_free(struct guest_mem *gm);
+
 #endif

@@ -1,22 +1,112 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mirrorvm: the command-line entry point. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "elf_load.h"
+#include "guest_abi.h"
+#include "guests.h"
+#include "vm.h"
+#include "vm_config.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mirrorvm COMMAND [ARGS...]\n"
 		   "\n"
 		   "commands:\n"
-		   "  version    print the version\n"
-		   "  help       this text\n");
+		   "  run [OPTIONS] GUEST  boot a test guest (an ELF path or a bundled name)\n"
+		   "  guests               list the bundled test guests\n"
+		   "  version              print the version\n"
+		   "  help                 this text\n");
+}
+
+static void run_usage(FILE *f)
+{
+	fprintf(f, "usage: mirrorvm run [OPTIONS] GUEST\n"
+		   "\n"
+		   "  --mem SIZE         guest RAM, like 512M or 2G (default 256M)\n"
+		   "  --cpus N           vCPUs, 1 to %d (default 1)\n"
+		   "  --thp, --no-thp    back guest RAM with transparent huge pages (default on)\n"
+		   "  --no-mirror        do not register guest RAM with /dev/mmirror\n"
+		   "  --param KEY=VALUE  a property in the guest's device tree (/params)\n"
+		   "  --stats            print the mirror's counts at exit\n"
+		   "\n"
+		   "exit status: the guest's (0-%d), %d bad command line, %d bad image, %d host "
+		   "failure, %d guest crash, 128+N on signal N\n",
+		   GUEST_MAX_CPUS, GUEST_EXIT_MAX, MIRRORVM_EXIT_USAGE, MIRRORVM_EXIT_IMAGE,
+		   MIRRORVM_EXIT_HOST, MIRRORVM_EXIT_CRASH);
+}
+
+static int run_vm(const struct vm_config *cfg, const void *image, size_t len)
+{
+	char err[512] = "";
+	struct vm vm;
+	int ret, status;
+
+	ret = vm_create(&vm, cfg, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "mirrorvm: %s\n", err);
+		vm_destroy(&vm);
+		return MIRRORVM_EXIT_HOST;
+	}
+	vm_mirror_attach(&vm);
+	if (cfg->kernel)
+		ret = vm_boot_linux(&vm, err, sizeof(err));
+	else
+		ret = vm_boot_elf(&vm, image, len, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "mirrorvm: %s: %s\n", cfg->kernel ? "--kernel" : cfg->image_path,
+			err);
+		status = ret == -ENOEXEC ? MIRRORVM_EXIT_IMAGE : MIRRORVM_EXIT_HOST;
+	} else {
+		status = vm_run(&vm);
+	}
+	vm_mirror_detach(&vm);
+	vm_destroy(&vm);
+	return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	char err[512] = "", path[PATH_MAX];
+	struct vm_config cfg;
+	size_t len;
+	void *image;
+	int status;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			run_usage(stdout);
+			return 0;
+		}
+	if (vm_config_parse(&cfg, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "mirrorvm run: %s\n", err);
+		return MIRRORVM_EXIT_USAGE;
+	}
+	if (cfg.kernel)
+		return run_vm(&cfg, NULL, 0);
+	if (guests_resolve(cfg.guest, path, sizeof(path), err, sizeof(err))) {
+		fprintf(stderr, "mirrorvm run: %s\n", err);
+		return MIRRORVM_EXIT_IMAGE;
+	}
+	cfg.image_path = path;
+	if (elf_read_file(path, &image, &len, err, sizeof(err))) {
+		fprintf(stderr, "mirrorvm run: %s\n", err);
+		return MIRRORVM_EXIT_IMAGE;
+	}
+	status = run_vm(&cfg, image, len);
+	free(image);
+	return status;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return MIRRORVM_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
@@ -26,6 +116,11 @@ int main(int argc, char **argv)
 		printf("mirrorvm %s\n", MIRRORVM_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "guests"))
+		return guests_list() ? 0 : (fprintf(stderr, "mirrorvm: no bundled guests found "
+							 "(built with -Dguests=false?)\n"), 1);
 	fprintf(stderr, "mirrorvm: unknown command '%s' (see mirrorvm --help)\n", argv[1]);
-	return 2;
+	return MIRRORVM_EXIT_USAGE;
 }

@@ -2,6 +2,10 @@
 /*
  * mmirror: the interface between the mmirror kernel module and the VMM. One header for both
  * sides; bump MMIRROR_API_VERSION on any incompatible change.
+ *
+ * A file opened on /dev/mmirror is bound to the opener's mm. Every ioctl and mmap from another
+ * mm fails with EPERM. mmap offset 0 is the event ring; each region's shadow table is mapped at
+ * the offset ADD_REGION returns.
  */
 #ifndef MMIRROR_UAPI_H
 #define MMIRROR_UAPI_H
@@ -9,20 +13,147 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MMIRROR_API_VERSION 1
+#define MMIRROR_API_VERSION 2
 #define MMIRROR_DEVICE "/dev/mmirror"
 #define MMIRROR_IOC_MAGIC 0xB7
 
-/* Returns MMIRROR_API_VERSION. */
-#define MMIRROR_IOC_VERSION _IO(MMIRROR_IOC_MAGIC, 0x00)
+/*
+ * Shadow table entry: one __u64 per 4 KiB guest page, in the EPT leaf format. Bits 52-55 hold
+ * the last invalidation cause (enum mmu_notifier_event + 1; 0: never invalidated). Userspace
+ * may only set ACCESSED and DIRTY, atomically, on present entries.
+ */
+#define MMIRROR_PTE_PRESENT (1ULL << 0)
+#define MMIRROR_PTE_WRITE (1ULL << 1)
+#define MMIRROR_PTE_HUGE (1ULL << 7)
+#define MMIRROR_PTE_ACCESSED (1ULL << 8)
+#define MMIRROR_PTE_DIRTY (1ULL << 9)
+#define MMIRROR_PTE_PFN_MASK 0x000ffffffffff000ULL
+#define MMIRROR_PTE_PFN_SHIFT 12
+#define MMIRROR_PTE_CAUSE_SHIFT 52
+#define MMIRROR_PTE_CAUSE_MASK (0xfULL << MMIRROR_PTE_CAUSE_SHIFT)
 
-/* Filled in by the module work: one ring record, and the counters. */
-struct mmirror_event {
-	__u64 seq;
+/* The kernel's enum mmu_notifier_event, as found in events and in the cause bits. */
+enum mmirror_event_type {
+	MMIRROR_EV_UNMAP = 0,
+	MMIRROR_EV_CLEAR,
+	MMIRROR_EV_PROTECTION_VMA,
+	MMIRROR_EV_PROTECTION_PAGE,
+	MMIRROR_EV_SOFT_DIRTY,
+	MMIRROR_EV_RELEASE,
+	MMIRROR_EV_MIGRATE,
+	MMIRROR_EV_EXCLUSIVE,
+	MMIRROR_EV_MAX = 16,
+	MMIRROR_EV_NONE = 0xff, /* callbacks that carry no event type */
 };
+
+/* Which callback produced a record. */
+enum mmirror_callback {
+	MMIRROR_CB_INVALIDATE = 0, /* the region's interval notifier: entries cleared */
+	MMIRROR_CB_RANGE_START, /* plain notifier, tracing only */
+	MMIRROR_CB_RANGE_END,
+	MMIRROR_CB_CLEAR_FLUSH_YOUNG,
+	MMIRROR_CB_CLEAR_YOUNG,
+	MMIRROR_CB_TEST_YOUNG,
+	MMIRROR_CB_CHANGE_PTE,
+	MMIRROR_CB_RELEASE,
+	MMIRROR_CB_MAX = 16,
+};
+
+#define MMIRROR_EVF_BLOCKABLE (1U << 0)
+#define MMIRROR_EVF_HUGE (1U << 1) /* the range was widened to whole huge pages */
+
+/* One ring record, 64 bytes. gpa_* is clamped to the first region the range touches. */
+struct mmirror_event {
+	__u64 seq; /* 1, 2, ...; a jump of n means n - 1 records were lost */
+	__u64 time_ns; /* ktime_get_ns() */
+	__u64 hva_start, hva_end;
+	__u64 gpa_start, gpa_end;
+	__u32 pages; /* entries cleared, or aged, or tested */
+	__u8 callback; /* enum mmirror_callback */
+	__u8 event; /* enum mmirror_event_type, or MMIRROR_EV_NONE */
+	__u8 flags; /* MMIRROR_EVF_* */
+	__u8 young; /* the ageing answer the module computed */
+	__u32 region; /* region id, or ~0 */
+	__u32 reserved;
+};
+
+/*
+ * The ring mapping: this header in the first page, then `records` records. The module writes
+ * head and lost; the consumer writes tail. Records in [tail, head) are valid (index modulo
+ * records); read head with acquire, store tail with release.
+ */
+struct mmirror_ring {
+	__u32 version;
+	__u32 records;
+	__u32 record_size;
+	__u32 reserved;
+	__u64 head;
+	__u64 tail;
+	__u64 lost;
+};
+
+#define MMIRROR_MAX_REGIONS 64
+
+/* ADD_REGION: in hva, size, gpa, flags (0); out id, table_offset, table_size. */
+struct mmirror_region {
+	__u64 hva;
+	__u64 size;
+	__u64 gpa;
+	__u64 flags;
+	__u32 id;
+	__u32 reserved;
+	__u64 table_offset;
+	__u64 table_size;
+};
+
+#define MMIRROR_POPULATE_FAULT (1U << 0) /* fault missing pages in (else: snapshot present ones) */
+#define MMIRROR_POPULATE_WRITE (1U << 1) /* with FAULT: fault for write */
+#define MMIRROR_POPULATE_FLAGS (MMIRROR_POPULATE_FAULT | MMIRROR_POPULATE_WRITE)
+
+/* POPULATE: in gpa, len (inside one region, page-aligned), flags; out pages, retries. */
+struct mmirror_populate {
+	__u64 gpa;
+	__u64 len;
+	__u32 flags;
+	__u32 reserved;
+	__u64 pages; /* entries made present */
+	__u64 retries; /* read_begin/read_retry collisions */
+};
+
+/* SET_FLAGS: per-file behaviour. */
+#define MMIRROR_F_NO_YOUNG (1ULL << 0) /* ageing callbacks answer "not young" (still clear A) */
+#define MMIRROR_F_NO_TRACE (1ULL << 1) /* no ring records for range start/end */
+#define MMIRROR_F_ALL (MMIRROR_F_NO_YOUNG | MMIRROR_F_NO_TRACE)
 
 struct mmirror_stats {
-	__u64 callbacks;
+	__u64 callbacks[MMIRROR_CB_MAX]; /* by callback, all ranges (also outside regions) */
+	__u64 events[MMIRROR_EV_MAX]; /* region invalidations by event type */
+	__u64 nonblockable; /* region invalidations without MMU_NOTIFIER_RANGE_BLOCKABLE */
+	__u64 pages_invalidated;
+	__u64 young_answers; /* ageing callbacks that found an accessed entry */
+	__u64 populates;
+	__u64 populate_pages;
+	__u64 populate_retries;
+	__u64 ring_records;
+	__u64 ring_lost;
+	__u64 regions; /* this file's */
+	__u64 flags; /* MMIRROR_F_* */
+	__u64 released; /* 1 once the mm has gone (release arrived) */
+	__u64 live_files; /* module-wide, including this one */
+	__u64 live_regions; /* module-wide */
+	__u64 reserved[5];
 };
+
+/* Returns MMIRROR_API_VERSION. */
+#define MMIRROR_IOC_VERSION _IO(MMIRROR_IOC_MAGIC, 0x00)
+/* EINVAL: unaligned, zero, overlapping, outside the address space; ENOSPC: too many/too big. */
+#define MMIRROR_IOC_ADD_REGION _IOWR(MMIRROR_IOC_MAGIC, 0x01, struct mmirror_region)
+/* Argument: the region's gpa (its first byte). ENOENT: no region starts there. */
+#define MMIRROR_IOC_DEL_REGION _IOW(MMIRROR_IOC_MAGIC, 0x02, __u64)
+/* EINVAL: bad flags or range; EFAULT: the range lost its mapping; EINTR: fatal signal. */
+#define MMIRROR_IOC_POPULATE _IOWR(MMIRROR_IOC_MAGIC, 0x03, struct mmirror_populate)
+#define MMIRROR_IOC_GET_STATS _IOR(MMIRROR_IOC_MAGIC, 0x04, struct mmirror_stats)
+/* Argument: MMIRROR_F_* (EINVAL for unknown bits). */
+#define MMIRROR_IOC_SET_FLAGS _IOW(MMIRROR_IOC_MAGIC, 0x05, __u64)
 
 #endif

@@ -17,20 +17,20 @@
 #define CODE_GPA 0x1000
 
 static const unsigned char code[] = {
-	0xb0, 0x42,		/* mov $0x42, %al */
-	0xe6, 0x10,		/* out %al, $0x10 */
-	0xb0, 0x43,		/* mov $0x43, %al */
-	0xa2, 0x00, 0x80,	/* mov %al, 0x8000: outside the memslot, so MMIO */
-	0xf4,			/* hlt */
+	0xb0, 0x42, /* mov $0x42, %al */
+	0xe6, 0x10, /* out %al, $0x10 */
+	0xb0, 0x43, /* mov $0x43, %al */
+	0xa2, 0x00, 0x80, /* mov %al, 0x8000: outside the memslot, so MMIO */
+	0xf4, /* hlt */
 };
 
-#define CHECK(cond, ...)                                                \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			fprintf(stderr, "kvm-smoke: " __VA_ARGS__);     \
-			fprintf(stderr, " (%s)\n", strerror(errno));    \
-			exit(1);                                        \
-		}                                                       \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "kvm-smoke: " __VA_ARGS__);                                \
+			fprintf(stderr, " (%s)\n", strerror(errno));                               \
+			exit(1);                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static int want_npt(const char *arg)
@@ -95,7 +95,8 @@ int main(int argc, char **argv)
 
 	CHECK(!ioctl(vcpu, KVM_RUN, 0), "KVM_RUN 2");
 	CHECK(run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write &&
-		      run->mmio.phys_addr == 0x8000 && run->mmio.len == 1 && run->mmio.data[0] == 0x43,
+		      run->mmio.phys_addr == 0x8000 && run->mmio.len == 1 &&
+		      run->mmio.data[0] == 0x43,
 	      "second exit is not an MMIO write of 0x43 at 0x8000 (reason %u)", run->exit_reason);
 	printf("exit 2: MMIO write 0x8000 value 0x43\n");
 

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmirror internals. Locking: mf->mutex serialises ioctls that change the region set; mf->lock (a
+ * spinlock, taken in notifier callbacks) protects the region array and every table update made
+ * by the kernel; mf->ring.lock protects the ring producer. Callbacks never sleep.
+ */
+#ifndef MMIRROR_H
+#define MMIRROR_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "mmirror_uapi.h"
+
+struct mmirror_file;
+
+struct mmirror_shadow {
+	struct mmu_interval_notifier notifier;
+	struct mmirror_file *mf;
+	struct kref ref; /* the region set's, plus one per mapping of the table */
+	unsigned long hva;
+	unsigned long size;
+	u64 gpa;
+	u32 id;
+	u64 *table; /* vmalloc_user, size / PAGE_SIZE entries */
+};
+
+struct mmirror_ring_state {
+	spinlock_t lock;
+	struct mmirror_ring *shared; /* vmalloc_user: header page, then records */
+	struct mmirror_event *records;
+	u32 nrec;
+	u64 head; /* the module's own copy: userspace may scribble on the shared one */
+	u64 seq;
+	wait_queue_head_t wait;
+};
+
+struct mmirror_file {
+	struct mmu_notifier mn; /* freed through mmu_notifier_put -> free_notifier */
+	struct mm_struct *mm; /* mmgrab'ed */
+	struct mutex mutex;
+	spinlock_t lock;
+	struct mmirror_shadow *regions[MMIRROR_MAX_REGIONS];
+	unsigned int nregions;
+	u64 total_size;
+	bool show_pfn;
+	bool released;
+	u64 flags;
+	struct mmirror_ring_state ring;
+	atomic64_t callbacks[MMIRROR_CB_MAX];
+	atomic64_t events[MMIRROR_EV_MAX];
+	atomic64_t nonblockable, pages_invalidated, young_answers;
+	atomic64_t populates, populate_pages, populate_retries;
+	atomic64_t ring_records, ring_lost;
+};
+
+extern atomic_t mmirror_live_files;
+extern atomic_t mmirror_live_regions;
+extern atomic_t mmirror_releases;
+extern unsigned int mmirror_ring_records;
+extern u64 mmirror_max_total;
+
+/* ring */
+int mmirror_ring_init(struct mmirror_ring_state *ring, u32 nrec);
+void mmirror_ring_free(struct mmirror_ring_state *ring);
+void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev);
+bool mmirror_ring_readable(struct mmirror_ring_state *ring);
+
+/* regions */
+long mmirror_add_region(struct mmirror_file *mf, struct mmirror_region __user *arg);
+long mmirror_del_region(struct mmirror_file *mf, u64 gpa);
+void mmirror_del_all_regions(struct mmirror_file *mf);
+long mmirror_populate(struct mmirror_file *mf, struct mmirror_populate __user *arg);
+void mmirror_region_put(struct mmirror_shadow *r);
+struct mmirror_shadow *mmirror_region_by_offset(struct mmirror_file *mf, unsigned long pgoff);
+void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
+			  struct mmirror_event *ev);
+
+/* the plain notifier */
+extern const struct mmu_notifier_ops mmirror_mn_ops;
+
+static inline u64 mmirror_cause(int event)
+{
+	return ((u64)event + 1) << MMIRROR_PTE_CAUSE_SHIFT & MMIRROR_PTE_CAUSE_MASK;
+}
+
+#endif

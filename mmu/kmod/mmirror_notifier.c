@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The file's plain mmu_notifier: page ageing against the shadow tables' accessed bits, release,
+ * change_pte, and tracing of invalidate_range_start/end pairs. Callbacks take spinlocks only.
+ */
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/version.h>
+
+#include "mmirror.h"
+
+static bool mmirror_no_young;
+module_param_named(no_young, mmirror_no_young, bool, 0644);
+MODULE_PARM_DESC(no_young, "Ageing callbacks always answer 'not young' (comparison runs)");
+
+/* Finds the first region hva [start, end) touches and fills ev's gpa range from it. */
+static bool mmirror_locate(struct mmirror_file *mf, unsigned long start, unsigned long end,
+			   struct mmirror_event *ev)
+{
+	unsigned int i;
+
+	for (i = 0; i < MMIRROR_MAX_REGIONS; i++) {
+		struct mmirror_shadow *r = mf->regions[i];
+		unsigned long s, e;
+
+		if (!r)
+			continue;
+		s = max(start, r->hva);
+		e = min(end, r->hva + r->size);
+		if (s >= e)
+			continue;
+		ev->gpa_start = r->gpa + (s - r->hva);
+		ev->gpa_end = r->gpa + (e - r->hva);
+		ev->region = r->id;
+		return true;
+	}
+	return false;
+}
+
+/* Tests (and with clear, clears) the accessed bits of present entries; counts them in *pages. */
+static bool mmirror_age_region(struct mmirror_shadow *r, unsigned long start, unsigned long end,
+			       bool clear, u32 *pages)
+{
+	unsigned long s = max(start, r->hva), e = min(end, r->hva + r->size);
+	unsigned long i;
+	bool young = false;
+
+	if (s >= e)
+		return false;
+	for (i = (s - r->hva) >> PAGE_SHIFT; i < (e - r->hva + PAGE_SIZE - 1) >> PAGE_SHIFT; i++) {
+		u64 *entry = &r->table[i];
+
+		if (!(READ_ONCE(*entry) & MMIRROR_PTE_PRESENT))
+			continue;
+		(*pages)++;
+		/* Userspace sets the bit with atomic ops on the same word. */
+		if (clear)
+			young |= test_and_clear_bit(8, (unsigned long *)entry);
+		else
+			young |= !!(READ_ONCE(*entry) & MMIRROR_PTE_ACCESSED);
+	}
+	return young;
+}
+
+static int mmirror_age(struct mmu_notifier *mn, unsigned long start, unsigned long end,
+		       enum mmirror_callback cb, bool clear)
+{
+	struct mmirror_file *mf = container_of(mn, struct mmirror_file, mn);
+	struct mmirror_event ev = {
+		.hva_start = start,
+		.hva_end = end,
+		.callback = cb,
+		.event = MMIRROR_EV_NONE,
+		.flags = MMIRROR_EVF_BLOCKABLE,
+	};
+	bool young = false, hit;
+	unsigned int i;
+
+	BUILD_BUG_ON(MMIRROR_PTE_ACCESSED != 1ULL << 8);
+	atomic64_inc(&mf->callbacks[cb]);
+	spin_lock(&mf->lock);
+	hit = mmirror_locate(mf, start, end, &ev);
+	for (i = 0; hit && i < MMIRROR_MAX_REGIONS; i++)
+		if (mf->regions[i])
+			young |= mmirror_age_region(mf->regions[i], start, end, clear, &ev.pages);
+	spin_unlock(&mf->lock);
+	if (!hit)
+		return 0;
+	ev.flags = 0; /* ageing callbacks run under the PT lock or RCU: never blockable */
+	ev.young = young;
+	if (young)
+		atomic64_inc(&mf->young_answers);
+	mmirror_ring_log(mf, &ev);
+	if (mmirror_no_young || (READ_ONCE(mf->flags) & MMIRROR_F_NO_YOUNG))
+		return 0;
+	return young;
+}
+
+static int mmirror_clear_flush_young(struct mmu_notifier *mn, struct mm_struct *mm,
+				     unsigned long start, unsigned long end)
+{
+	return mmirror_age(mn, start, end, MMIRROR_CB_CLEAR_FLUSH_YOUNG, true);
+}
+
+static int mmirror_clear_young(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start,
+			       unsigned long end)
+{
+	return mmirror_age(mn, start, end, MMIRROR_CB_CLEAR_YOUNG, true);
+}
+
+static int mmirror_test_young(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long address)
+{
+	return mmirror_age(mn, address, address + PAGE_SIZE, MMIRROR_CB_TEST_YOUNG, false);
+}
+
+/* Logs a callback that changes no state here, if it touches a region. */
+static void mmirror_trace(struct mmirror_file *mf, unsigned long start, unsigned long end,
+			  enum mmirror_callback cb, u8 event, bool blockable)
+{
+	struct mmirror_event ev = {
+		.hva_start = start,
+		.hva_end = end,
+		.callback = cb,
+		.event = event,
+		.flags = blockable ? MMIRROR_EVF_BLOCKABLE : 0,
+	};
+	bool hit;
+
+	atomic64_inc(&mf->callbacks[cb]);
+	if ((cb == MMIRROR_CB_RANGE_START || cb == MMIRROR_CB_RANGE_END) &&
+	    (READ_ONCE(mf->flags) & MMIRROR_F_NO_TRACE))
+		return;
+	spin_lock(&mf->lock);
+	hit = mmirror_locate(mf, start, end, &ev);
+	spin_unlock(&mf->lock);
+	if (hit)
+		mmirror_ring_log(mf, &ev);
+}
+
+static int mmirror_range_start(struct mmu_notifier *mn, const struct mmu_notifier_range *range)
+{
+	mmirror_trace(container_of(mn, struct mmirror_file, mn), range->start, range->end,
+		      MMIRROR_CB_RANGE_START, range->event, mmu_notifier_range_blockable(range));
+	return 0;
+}
+
+static void mmirror_range_end(struct mmu_notifier *mn, const struct mmu_notifier_range *range)
+{
+	mmirror_trace(container_of(mn, struct mmirror_file, mn), range->start, range->end,
+		      MMIRROR_CB_RANGE_END, range->event, mmu_notifier_range_blockable(range));
+}
+
+#if KERNEL_VERSION(6, 9, 0) > LINUX_VERSION_CODE
+/*
+ * KSM and COW replace a PTE inside an invalidate_range_start/end pair that already cleared the
+ * entry, so there is nothing to install; the callback is logged.
+ */
+static void mmirror_change_pte(struct mmu_notifier *mn, struct mm_struct *mm,
+			       unsigned long address, pte_t pte)
+{
+	mmirror_trace(container_of(mn, struct mmirror_file, mn), address, address + PAGE_SIZE,
+		      MMIRROR_CB_CHANGE_PTE, MMIRROR_EV_NONE, false);
+}
+#endif
+
+/*
+ * The mm is going away (exit, or OOM kill) while the file may stay open. Everything becomes
+ * non-present; the file itself is freed later through mmu_notifier_put, never from here.
+ */
+static void mmirror_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct mmirror_file *mf = container_of(mn, struct mmirror_file, mn);
+	struct mmirror_event ev = {
+		.callback = MMIRROR_CB_RELEASE,
+		.event = MMIRROR_EV_RELEASE,
+		.flags = MMIRROR_EVF_BLOCKABLE,
+		.region = ~0U,
+	};
+	unsigned int i;
+	u32 pages = 0;
+
+	atomic64_inc(&mf->callbacks[MMIRROR_CB_RELEASE]);
+	atomic_inc(&mmirror_releases);
+	spin_lock(&mf->lock);
+	WRITE_ONCE(mf->released, true);
+	for (i = 0; i < MMIRROR_MAX_REGIONS; i++) {
+		struct mmirror_shadow *r = mf->regions[i];
+		struct mmirror_event rev = { .event = MMIRROR_EV_RELEASE };
+
+		if (!r)
+			continue;
+		mmirror_region_clear(r, r->hva, r->hva + r->size, &rev);
+		pages += rev.pages;
+	}
+	spin_unlock(&mf->lock);
+	ev.pages = pages;
+	atomic64_add(pages, &mf->pages_invalidated);
+	mmirror_ring_log(mf, &ev);
+}
+
+static void mmirror_free_notifier(struct mmu_notifier *mn)
+{
+	struct mmirror_file *mf = container_of(mn, struct mmirror_file, mn);
+
+	mmirror_ring_free(&mf->ring);
+	mmdrop(mf->mm);
+	kfree(mf);
+	atomic_dec(&mmirror_live_files);
+}
+
+const struct mmu_notifier_ops mmirror_mn_ops = {
+	.release = mmirror_release,
+	.clear_flush_young = mmirror_clear_flush_young,
+	.clear_young = mmirror_clear_young,
+	.test_young = mmirror_test_young,
+#if KERNEL_VERSION(6, 9, 0) > LINUX_VERSION_CODE
+	.change_pte = mmirror_change_pte,
+#endif
+	.invalidate_range_start = mmirror_range_start,
+	.invalidate_range_end = mmirror_range_end,
+	.free_notifier = mmirror_free_notifier,
+};

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regions and their shadow tables. Each region has an interval notifier on the file's mm; its
+ * invalidate callback clears the entries inside the callback, under mf->lock, and bumps the
+ * sequence there too, so POPULATE (which checks the sequence under the same lock before it
+ * installs anything) can never make an entry present that an invalidation has just taken away.
+ */
+#include <linux/hmm.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "mmirror.h"
+
+/* Guest-physical addresses the EPT format can hold. */
+#define MMIRROR_GPA_LIMIT (1ULL << 52)
+/* Table mmap offsets: region slot + 1, in units of 64 GiB, far beyond any ring. */
+#define MMIRROR_TABLE_SHIFT 36
+#define MMIRROR_POPULATE_CHUNK 512UL
+#define HUGE_ENTRIES (PMD_SIZE >> PAGE_SHIFT)
+
+static void mmirror_region_free(struct kref *ref)
+{
+	struct mmirror_shadow *r = container_of(ref, struct mmirror_shadow, ref);
+
+	vfree(r->table);
+	kfree(r);
+	atomic_dec(&mmirror_live_regions);
+}
+
+void mmirror_region_put(struct mmirror_shadow *r)
+{
+	kref_put(&r->ref, mmirror_region_free);
+}
+
+static unsigned long mmirror_huge_start(struct mmirror_shadow *r, unsigned long i)
+{
+	unsigned long hva = ALIGN_DOWN(r->hva + (i << PAGE_SHIFT), PMD_SIZE);
+
+	return hva < r->hva ? 0 : (hva - r->hva) >> PAGE_SHIFT;
+}
+
+/*
+ * Clears the entries for hva [start, end) (inside the region), widened to whole huge pages where
+ * the edge entries are huge. Called with mf->lock held. Fills ev's gpa range and page count.
+ */
+void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
+			  struct mmirror_event *ev)
+{
+	unsigned long n = r->size >> PAGE_SHIFT;
+	unsigned long i0 = (start - r->hva) >> PAGE_SHIFT;
+	unsigned long i1 = (end - r->hva + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	u64 cause = mmirror_cause(ev->event);
+	unsigned long i;
+	u32 pages = 0;
+
+#ifndef MMIRROR_BUG_HUGE_PARTIAL
+	if (READ_ONCE(r->table[i0]) & MMIRROR_PTE_HUGE) {
+		i0 = mmirror_huge_start(r, i0);
+		ev->flags |= MMIRROR_EVF_HUGE;
+	}
+	if (i1 > i0 && (READ_ONCE(r->table[i1 - 1]) & MMIRROR_PTE_HUGE)) {
+		i1 = min(mmirror_huge_start(r, i1 - 1) + HUGE_ENTRIES, n);
+		ev->flags |= MMIRROR_EVF_HUGE;
+	}
+#endif
+#ifdef MMIRROR_BUG_LAST_PAGE
+	if (i1 > i0 + 1)
+		i1--;
+#endif
+	for (i = i0; i < i1; i++) {
+#ifdef MMIRROR_BUG_HUGE_PARTIAL
+		if (i != i0 && (READ_ONCE(r->table[i]) & MMIRROR_PTE_HUGE))
+			continue;
+#endif
+		if (xchg(&r->table[i], cause) & MMIRROR_PTE_PRESENT)
+			pages++;
+	}
+	ev->gpa_start = r->gpa + ((u64)i0 << PAGE_SHIFT);
+	ev->gpa_end = r->gpa + ((u64)i1 << PAGE_SHIFT);
+	ev->pages = pages;
+	ev->region = r->id;
+}
+
+static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
+			       const struct mmu_notifier_range *range, unsigned long cur_seq)
+{
+	struct mmirror_shadow *r = container_of(ni, struct mmirror_shadow, notifier);
+	struct mmirror_file *mf = r->mf;
+	unsigned long start = max(range->start, r->hva);
+	unsigned long end = min(range->end, r->hva + r->size);
+	struct mmirror_event ev = {
+		.hva_start = range->start,
+		.hva_end = range->end,
+		.callback = MMIRROR_CB_INVALIDATE,
+		.event = range->event,
+	};
+
+	if (mmu_notifier_range_blockable(range))
+		ev.flags |= MMIRROR_EVF_BLOCKABLE;
+	else
+		atomic64_inc(&mf->nonblockable);
+	/* Only a spinlock: this also runs for the OOM reaper, which may not block. */
+	spin_lock(&mf->lock);
+	mmu_interval_set_seq(ni, cur_seq);
+	if (start < end)
+		mmirror_region_clear(r, start, end, &ev);
+	spin_unlock(&mf->lock);
+
+	atomic64_inc(&mf->callbacks[MMIRROR_CB_INVALIDATE]);
+	if ((unsigned int)range->event < MMIRROR_EV_MAX)
+		atomic64_inc(&mf->events[range->event]);
+	atomic64_add(ev.pages, &mf->pages_invalidated);
+	mmirror_ring_log(mf, &ev);
+	return true;
+}
+
+/* The UAPI copies the kernel's event numbers. */
+static_assert((int)MMIRROR_EV_UNMAP == (int)MMU_NOTIFY_UNMAP);
+static_assert((int)MMIRROR_EV_RELEASE == (int)MMU_NOTIFY_RELEASE);
+static_assert((int)MMIRROR_EV_EXCLUSIVE == (int)MMU_NOTIFY_EXCLUSIVE);
+
+static const struct mmu_interval_notifier_ops mmirror_interval_ops = {
+	.invalidate = mmirror_invalidate,
+};
+
+static int mmirror_region_check(struct mmirror_file *mf, const struct mmirror_region *req)
+{
+	unsigned int i;
+
+	if (req->flags || req->reserved || !req->size)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(req->hva) || !PAGE_ALIGNED(req->size) || !PAGE_ALIGNED(req->gpa))
+		return -EINVAL;
+	if (req->hva + req->size < req->hva || req->hva + req->size > TASK_SIZE)
+		return -EINVAL;
+	if (req->gpa + req->size < req->gpa || req->gpa + req->size > MMIRROR_GPA_LIMIT)
+		return -EINVAL;
+	for (i = 0; i < MMIRROR_MAX_REGIONS; i++) {
+		struct mmirror_shadow *r = mf->regions[i];
+
+		if (!r)
+			continue;
+		if (req->hva < r->hva + r->size && r->hva < req->hva + req->size)
+			return -EINVAL;
+		if (req->gpa < r->gpa + r->size && r->gpa < req->gpa + req->size)
+			return -EINVAL;
+	}
+	if (mf->nregions >= MMIRROR_MAX_REGIONS || req->size > mmirror_max_total ||
+	    mf->total_size + req->size > mmirror_max_total)
+		return -ENOSPC;
+	return 0;
+}
+
+static struct mmirror_shadow *mmirror_region_alloc(struct mmirror_file *mf,
+						   const struct mmirror_region *req)
+{
+	struct mmirror_shadow *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+
+	if (!r)
+		return NULL;
+	r->table = vmalloc_user(PAGE_ALIGN((req->size >> PAGE_SHIFT) * sizeof(u64)));
+	if (!r->table) {
+		kfree(r);
+		return NULL;
+	}
+	r->mf = mf;
+	kref_init(&r->ref);
+	r->hva = req->hva;
+	r->size = req->size;
+	r->gpa = req->gpa;
+	atomic_inc(&mmirror_live_regions);
+	return r;
+}
+
+static void mmirror_region_unlink(struct mmirror_file *mf, struct mmirror_shadow *r)
+{
+	spin_lock(&mf->lock);
+	mf->regions[r->id] = NULL;
+	mf->nregions--;
+	mf->total_size -= r->size;
+	spin_unlock(&mf->lock);
+	/* Waits for a running invalidate of this region; none comes after. */
+	mmu_interval_notifier_remove(&r->notifier);
+	mmirror_region_put(r);
+}
+
+long mmirror_add_region(struct mmirror_file *mf, struct mmirror_region __user *arg)
+{
+	struct mmirror_region req;
+	struct mmirror_shadow *r;
+	unsigned int slot;
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	mutex_lock(&mf->mutex);
+	ret = mmirror_region_check(mf, &req);
+	if (ret)
+		goto out;
+	for (slot = 0; mf->regions[slot]; slot++)
+		;
+	ret = -ENOMEM;
+	r = mmirror_region_alloc(mf, &req);
+	if (!r)
+		goto out;
+	r->id = slot;
+	ret = mmu_interval_notifier_insert(&r->notifier, mf->mm, r->hva, r->size,
+					   &mmirror_interval_ops);
+	if (ret) {
+		mmirror_region_put(r);
+		goto out;
+	}
+	spin_lock(&mf->lock);
+	mf->regions[slot] = r;
+	mf->nregions++;
+	mf->total_size += r->size;
+	spin_unlock(&mf->lock);
+
+	req.id = slot;
+	req.table_offset = ((u64)slot + 1) << MMIRROR_TABLE_SHIFT;
+	req.table_size = PAGE_ALIGN((r->size >> PAGE_SHIFT) * sizeof(u64));
+	if (copy_to_user(arg, &req, sizeof(req))) {
+		mmirror_region_unlink(mf, r);
+		ret = -EFAULT;
+	}
+out:
+	mutex_unlock(&mf->mutex);
+	return ret;
+}
+
+long mmirror_del_region(struct mmirror_file *mf, u64 gpa)
+{
+	unsigned int i;
+	long ret = -ENOENT;
+
+	mutex_lock(&mf->mutex);
+	for (i = 0; i < MMIRROR_MAX_REGIONS; i++) {
+		if (mf->regions[i] && mf->regions[i]->gpa == gpa) {
+			mmirror_region_unlink(mf, mf->regions[i]);
+			ret = 0;
+			break;
+		}
+	}
+	mutex_unlock(&mf->mutex);
+	return ret;
+}
+
+void mmirror_del_all_regions(struct mmirror_file *mf)
+{
+	unsigned int i;
+
+	mutex_lock(&mf->mutex);
+	for (i = 0; i < MMIRROR_MAX_REGIONS; i++)
+		if (mf->regions[i])
+			mmirror_region_unlink(mf, mf->regions[i]);
+	mutex_unlock(&mf->mutex);
+}
+
+/* For mmap, which runs under the mmap lock and so must not take mf->mutex. */
+struct mmirror_shadow *mmirror_region_by_offset(struct mmirror_file *mf, unsigned long pgoff)
+{
+	u64 off = (u64)pgoff << PAGE_SHIFT;
+	struct mmirror_shadow *r = NULL;
+	u64 slot = (off >> MMIRROR_TABLE_SHIFT) - 1;
+
+	if (off & ((1ULL << MMIRROR_TABLE_SHIFT) - 1) || !off || slot >= MMIRROR_MAX_REGIONS)
+		return NULL;
+	spin_lock(&mf->lock);
+	r = mf->regions[slot];
+	if (r)
+		kref_get(&r->ref);
+	spin_unlock(&mf->lock);
+	return r;
+}
+
+static u64 mmirror_entry_from_hmm(struct mmirror_file *mf, unsigned long p, u64 old)
+{
+	u64 e = MMIRROR_PTE_PRESENT | (old & MMIRROR_PTE_CAUSE_MASK);
+
+	if (p & HMM_PFN_WRITE)
+		e |= MMIRROR_PTE_WRITE;
+	if (hmm_pfn_to_map_order(p) >= PMD_SHIFT - PAGE_SHIFT)
+		e |= MMIRROR_PTE_HUGE;
+	if (mf->show_pfn)
+		e |= ((u64)(p & ~HMM_PFN_FLAGS) << MMIRROR_PTE_PFN_SHIFT) & MMIRROR_PTE_PFN_MASK;
+	/* Still present means no invalidation came between: same page, keep what userspace set. */
+	if (old & MMIRROR_PTE_PRESENT)
+		e |= old & (MMIRROR_PTE_ACCESSED | MMIRROR_PTE_DIRTY);
+	return e;
+}
+
+/* Called with mf->lock held and the sequence checked: installs what hmm found. */
+static unsigned long mmirror_install(struct mmirror_file *mf, u64 *table, unsigned long *pfns,
+				     unsigned long n)
+{
+	unsigned long i, pages = 0;
+
+	for (i = 0; i < n; i++) {
+		u64 old, e;
+
+		if (!(pfns[i] & HMM_PFN_VALID) || (pfns[i] & HMM_PFN_ERROR))
+			continue;
+		do {
+			old = READ_ONCE(table[i]);
+			e = mmirror_entry_from_hmm(mf, pfns[i], old);
+		} while (cmpxchg(&table[i], old, e) != old);
+		pages++;
+	}
+	return pages;
+}
+
+static long mmirror_populate_chunk(struct mmirror_shadow *r, unsigned long idx, unsigned long n,
+				   u32 flags, unsigned long *pfns, u64 *retries)
+{
+	struct mmirror_file *mf = r->mf;
+	struct hmm_range range = {
+		.notifier = &r->notifier,
+		.start = r->hva + (idx << PAGE_SHIFT),
+		.end = r->hva + ((idx + n) << PAGE_SHIFT),
+		.hmm_pfns = pfns,
+	};
+	long ret;
+
+	if (flags & MMIRROR_POPULATE_FAULT)
+		range.default_flags = HMM_PFN_REQ_FAULT;
+	if (flags & MMIRROR_POPULATE_WRITE)
+		range.default_flags |= HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE;
+	for (;;) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		range.notifier_seq = mmu_interval_read_begin(&r->notifier);
+		mmap_read_lock(mf->mm);
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(mf->mm);
+		if (ret == -EBUSY) {
+			(*retries)++;
+			continue;
+		}
+		if (ret)
+			return ret;
+		spin_lock(&mf->lock);
+		if (mmu_interval_read_retry(&r->notifier, range.notifier_seq)) {
+			spin_unlock(&mf->lock);
+			(*retries)++;
+			cond_resched();
+			continue;
+		}
+		ret = mmirror_install(mf, r->table + idx, pfns, n);
+		spin_unlock(&mf->lock);
+		return ret;
+	}
+}
+
+static struct mmirror_shadow *mmirror_region_covering(struct mmirror_file *mf, u64 gpa, u64 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < MMIRROR_MAX_REGIONS; i++) {
+		struct mmirror_shadow *r = mf->regions[i];
+
+		if (r && gpa >= r->gpa && gpa - r->gpa < r->size && len <= r->size - (gpa - r->gpa))
+			return r;
+	}
+	return NULL;
+}
+
+static long mmirror_populate_region(struct mmirror_shadow *r, struct mmirror_populate *req)
+{
+	unsigned long idx = (req->gpa - r->gpa) >> PAGE_SHIFT;
+	unsigned long end = idx + (req->len >> PAGE_SHIFT);
+	unsigned long *pfns;
+	long ret = 0;
+
+	pfns = kvmalloc_array(MMIRROR_POPULATE_CHUNK, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	while (idx < end) {
+		unsigned long n = min(end - idx, MMIRROR_POPULATE_CHUNK);
+
+		ret = mmirror_populate_chunk(r, idx, n, req->flags, pfns, &req->retries);
+		if (ret < 0)
+			break;
+		req->pages += ret;
+		idx += n;
+		ret = 0;
+		cond_resched();
+	}
+	kvfree(pfns);
+	return ret;
+}
+
+long mmirror_populate(struct mmirror_file *mf, struct mmirror_populate __user *arg)
+{
+	struct mmirror_populate req;
+	struct mmirror_shadow *r;
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if ((req.flags & ~MMIRROR_POPULATE_FLAGS) || req.reserved || !req.len ||
+	    !PAGE_ALIGNED(req.gpa) || !PAGE_ALIGNED(req.len))
+		return -EINVAL;
+	req.pages = 0;
+	req.retries = 0;
+	if (!mmget_not_zero(mf->mm))
+		return -ESRCH;
+	mutex_lock(&mf->mutex);
+	r = mmirror_region_covering(mf, req.gpa, req.len);
+	ret = r ? mmirror_populate_region(r, &req) : -EINVAL;
+	mutex_unlock(&mf->mutex);
+	mmput(mf->mm);
+
+	atomic64_inc(&mf->populates);
+	atomic64_add(req.pages, &mf->populate_pages);
+	atomic64_add(req.retries, &mf->populate_retries);
+	if (copy_to_user(arg, &req, sizeof(req)) && !ret)
+		ret = -EFAULT;
+	return ret;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host operations on 4 KiB pages and whole THPs: munmap, DONTNEED, PAGEOUT, mprotect, clear_refs. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "events.h"
+
+int ev_munmap(struct mt *t)
+{
+	uint8_t *half;
+	const struct mmirror_event *e;
+
+	mt_setup(t, 2 * MT_HUGE, MT_THP);
+	half = t->ram + MT_HUGE;
+	mt_assert(mt_entry(t, half) & MMIRROR_PTE_HUGE, "second 2 MiB is not PMD-mapped");
+	mt_assert(!munmap(half, MT_HUGE), "munmap");
+	e = mt_expect(t, MMIRROR_CB_INVALIDATE, MMIRROR_EV_UNMAP, mt_gpa_of(t, half),
+		      mt_gpa_of(t, half) + MT_HUGE);
+	mt_assert(e->pages == MT_HUGE / MT_PAGE, "%u pages cleared, want 512", e->pages);
+	mt_assert(mt_count_present(t, half, MT_HUGE) == 0, "entries left present after munmap");
+	mt_assert(mt_count_present(t, t->ram, MT_HUGE) == MT_HUGE / MT_PAGE,
+		  "the first 2 MiB lost entries");
+	mt_coherent(t, "after munmap");
+	return 0;
+}
+
+int ev_dontneed(struct mt *t)
+{
+	uint8_t *p;
+
+	mt_setup(t, 1 << 20, MT_SMALL);
+	p = t->ram + 64 * 1024;
+	mt_assert(!madvise(p, 16 * MT_PAGE, MADV_DONTNEED), "madvise");
+	mt_expect(t, MMIRROR_CB_INVALIDATE, MMIRROR_EV_CLEAR, mt_gpa_of(t, p),
+		  mt_gpa_of(t, p) + 16 * MT_PAGE);
+	mt_assert(mt_count_present(t, p, 16 * MT_PAGE) == 0, "entries left present");
+	mt_assert(mmu_pte_cause(mt_entry(t, p)) == MMIRROR_EV_CLEAR, "cause bits not CLEAR");
+	mt_assert(mt_count_present(t, t->ram, 64 * 1024) == 16, "neighbours lost entries");
+	mt_coherent(t, "after MADV_DONTNEED");
+	return 0;
+}
+
+static bool ev_swapped(const void *p)
+{
+	uint64_t pm = 0;
+	FILE *f = fopen("/proc/self/pagemap", "r");
+
+	if (!f)
+		return false;
+	if (fseek(f, (long)((uintptr_t)p / MT_PAGE * 8), SEEK_SET) || fread(&pm, 8, 1, f) != 1)
+		pm = 0;
+	fclose(f);
+	return pm & (1ULL << 62);
+}
+
+int ev_pageout(struct mt *t)
+{
+	size_t i, n = 64, swapped = 0;
+
+	mt_setup(t, 1 << 20, MT_SMALL);
+	if (madvise(t->ram, n * MT_PAGE, MADV_PAGEOUT))
+		mt_skip("MADV_PAGEOUT: %s", strerror(errno));
+	mt_drain(t);
+	for (i = 0; i < n; i++) {
+		uint8_t *p = t->ram + i * MT_PAGE;
+
+		if (!ev_swapped(p))
+			continue;
+		swapped++;
+		mt_assert(!mmu_pte_present(mt_entry(t, p)), "swapped page %zu still present", i);
+		mt_assert(mt_find(t, MMIRROR_CB_INVALIDATE, MMIRROR_EV_CLEAR, mt_gpa_of(t, p),
+				  mt_gpa_of(t, p) + MT_PAGE),
+			  "no CLEAR record for swapped page %zu", i);
+	}
+	printf("  %zu of %zu pages went to zram swap, each with a CLEAR record\n", swapped, n);
+	mt_assert(swapped > 0, "nothing was paged out (is zram swap on?)");
+	mt_coherent(t, "after MADV_PAGEOUT");
+	return 0;
+}
+
+int ev_mprotect(struct mt *t)
+{
+	uint8_t *p;
+
+	mt_setup(t, 1 << 20, MT_SMALL);
+	p = t->ram + 128 * 1024;
+	mt_assert(!mprotect(p, 16 * MT_PAGE, PROT_READ), "mprotect");
+	mt_expect(t, MMIRROR_CB_INVALIDATE, MMIRROR_EV_PROTECTION_VMA, mt_gpa_of(t, p),
+		  mt_gpa_of(t, p) + 16 * MT_PAGE);
+	mt_assert(mt_count_present(t, p, 16 * MT_PAGE) == 0, "entries left present");
+	mt_coherent(t, "after mprotect");
+	mt_populate(t, 0);
+	mt_assert(mmu_pte_present(mt_entry(t, p)) && !(mt_entry(t, p) & MMIRROR_PTE_WRITE),
+		  "repopulated read-only page should be present without WRITE");
+	mt_assert(mt_entry(t, t->ram) & MMIRROR_PTE_WRITE, "untouched page lost WRITE");
+	mt_coherent(t, "after repopulate");
+	return 0;
+}
+
+int ev_softdirty(struct mt *t)
+{
+	mt_setup(t, 1 << 20, MT_SMALL);
+	mt_write_file("/proc/self/clear_refs", "4");
+	mt_expect(t, MMIRROR_CB_INVALIDATE, MMIRROR_EV_SOFT_DIRTY, t->gpa.v, t->gpa.v + t->size);
+	printf("  clear_refs 4 invalidates [0, -1): the whole region, pages cleared\n");
+	mt_assert(mt_count_present(t, t->ram, t->size) == 0, "entries left present");
+	mt_coherent(t, "after clear_refs");
+	return 0;
+}
