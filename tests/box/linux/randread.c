@@ -4,7 +4,6 @@
  * one, for a number of seconds; prints 'MVT iops N'. Built static so the busybox initramfs can
  * run it.
  */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
