@@ -31,8 +31,7 @@ static int opt_fail(char *err, size_t errlen, const char *msg, const char *arg)
 	return -EINVAL;
 }
 
-int linux_config_opt(struct vm_config *cfg, int argc, char **argv, int *i, char *err,
-		     size_t errlen)
+int linux_config_opt(struct vm_config *cfg, int argc, char **argv, int *i, char *err, size_t errlen)
 {
 	const char *a = argv[*i], *v = NULL;
 	unsigned int k;
@@ -58,15 +57,23 @@ int linux_config_opt(struct vm_config *cfg, int argc, char **argv, int *i, char 
 	if (!v || !*v)
 		return opt_fail(err, errlen, "a value is needed after ", a);
 	switch (k) {
-	case 0: cfg->kernel = v; break;
-	case 1: cfg->initrd = v; break;
-	case 2: cfg->cmdline = v; break;
+	case 0:
+		cfg->kernel = v;
+		break;
+	case 1:
+		cfg->initrd = v;
+		break;
+	case 2:
+		cfg->cmdline = v;
+		break;
 	case 3:
 		if (cfg->nr_disks == VM_MAX_DISKS)
 			return opt_fail(err, errlen, "too many --disk options at ", v);
 		cfg->disk[cfg->nr_disks++] = v;
 		break;
-	case 4: cfg->balloon_steps = v; break;
+	case 4:
+		cfg->balloon_steps = v;
+		break;
 	}
 	return 1;
 }

@@ -33,7 +33,7 @@ static void blk_done(void *opaque, int fd)
 static int add_disk(struct vm *vm, const char *spec, unsigned int n)
 {
 	struct blk_pci *d = calloc(1, sizeof(*d));
-	char id[VIRTIO_BLK_ID_BYTES + 1];
+	char id[32]; /* the device keeps the first VIRTIO_BLK_ID_BYTES */
 	bool ro;
 	int fd, ret;
 
