@@ -107,9 +107,13 @@ static int run_vm(const struct vm_config *cfg, const void *image, size_t len)
 		return MIRRORVM_EXIT_HOST;
 	}
 	vm_mirror_attach(&vm);
-	ret = vm_boot_elf(&vm, image, len, err, sizeof(err));
+	if (cfg->kernel)
+		ret = vm_boot_linux(&vm, err, sizeof(err));
+	else
+		ret = vm_boot_elf(&vm, image, len, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "mirrorvm: %s: %s\n", cfg->image_path, err);
+		fprintf(stderr, "mirrorvm: %s: %s\n", cfg->kernel ? "--kernel" : cfg->image_path,
+			err);
 		status = ret == -ENOEXEC ? MIRRORVM_EXIT_IMAGE : MIRRORVM_EXIT_HOST;
 	} else {
 		debug_start(&vm, cfg, &dbg);
@@ -138,6 +142,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "mirrorvm run: %s\n", err);
 		return MIRRORVM_EXIT_USAGE;
 	}
+	if (cfg.kernel)
+		return run_vm(&cfg, NULL, 0);
 	if (guests_resolve(cfg.guest, path, sizeof(path), err, sizeof(err))) {
 		fprintf(stderr, "mirrorvm run: %s\n", err);
 		return MIRRORVM_EXIT_IMAGE;

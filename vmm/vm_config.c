@@ -168,12 +168,13 @@ static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i, char 
 		     size_t errlen)
 {
 	const char *a = argv[*i];
-	int dbg = parse_debug(cfg, argc, argv, i, err, errlen);
+	int ret = parse_debug(cfg, argc, argv, i, err, errlen);
 	char *v;
 
-	if (dbg)
-		return dbg < 0 ? dbg : 0;
-
+	if (!ret)
+		ret = linux_config_opt(cfg, argc, argv, i, err, errlen);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	if (!strcmp(a, "--thp") || !strcmp(a, "--no-thp")) {
 		cfg->thp = a[2] == 't';
 		return 0;
@@ -220,6 +221,14 @@ int vm_config_parse(struct vm_config *cfg, int argc, char **argv, char *err, siz
 		if (ret)
 			return ret;
 	}
+	if (cfg->kernel) {
+		if (i < argc)
+			return fail(err, errlen, "--kernel and a guest '%s' both given", argv[i]);
+		return 0;
+	}
+	if (cfg->initrd || cfg->cmdline || cfg->nr_disks || cfg->balloon || cfg->pvh)
+		return fail(err, errlen, "--initrd, --cmdline, --disk, --balloon and --pvh need "
+			    "--kernel");
 	if (i >= argc)
 		return fail(err, errlen,
 			    "no guest given (a path to an ELF image, or a name "

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define VM_MAX_PARAMS 32
+#define VM_MAX_DISKS 8
 #define VM_PARAM_KEY_MAX 64
 #define VM_DEFAULT_MEM (256ULL << 20)
 #define VM_DEFAULT_CPUS 1
@@ -34,7 +35,18 @@ struct vm_config {
 	struct vm_param param[VM_MAX_PARAMS];
 	unsigned int nr_params;
 	char param_key[VM_MAX_PARAMS][VM_PARAM_KEY_MAX]; /* the keys, argv left as it was */
+	/* Linux guests (vmm/boot_linux_cli.c): --kernel replaces the guest argument. */
+	const char *kernel, *initrd, *cmdline;
+	bool pvh;
+	const char *disk[VM_MAX_DISKS]; /* "FILE" or "FILE,ro" */
+	unsigned int nr_disks;
+	bool balloon, balloon_report;
+	const char *balloon_steps;
 };
+
+/* A Linux-guest option at argv[*i]: 1 if taken (and *i moved past its value), 0 if not one. */
+int linux_config_opt(struct vm_config *cfg, int argc, char **argv, int *i, char *err,
+		     size_t errlen);
 
 /* Parses "512M", "2G", "4096" (bytes), "64k"; 0 or -EINVAL / -ERANGE. */
 int vm_parse_size(const char *s, uint64_t *out);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-console (virtio 1.x, 5.3), one port, no multiport: what the guest writes to hvc0 goes
+ * to an fd; host input fills the guest's receive buffers.
+ */
+#ifndef MIRRORVM_VIRTIO_CONSOLE_H
+#define MIRRORVM_VIRTIO_CONSOLE_H
+
+#include <stddef.h>
+
+#include "virtio.h"
+
+struct virtio_console {
+	struct virtio_dev vd;
+	uint8_t config[12]; /* cols, rows, max_nr_ports, emerg_wr: unused without features */
+	int out_fd;
+};
+
+void virtio_console_init(struct virtio_console *c, struct guest_mem *gm, int out_fd);
+/* Gives host input to the guest: the bytes taken (0 when it has posted no buffers). */
+size_t virtio_console_input(struct virtio_console *c, const void *buf, size_t len);
+
+#endif

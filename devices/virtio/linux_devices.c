@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The machine a Linux guest gets (only with --kernel): PCI bus 0, the i8042 reset line, one
+ * virtio-blk per --disk, and virtio-balloon with --balloon. Block completions come back on the
+ * VMM's event loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../vmm/vm_config.h"
+#include "../i8042.h"
+#include "balloon.h"
+#include "blk.h"
+#include "virtio_pci.h"
+
+struct blk_pci {
+	struct virtio_blk blk;
+	struct virtio_pci vp;
+};
+
+struct balloon_pci {
+	struct virtio_balloon balloon;
+	struct virtio_pci vp;
+};
+
+static void blk_done(void *opaque, int fd)
+{
+	virtio_blk_complete(opaque, false);
+}
+
+static int add_disk(struct vm *vm, const char *spec, unsigned int n)
+{
+	struct blk_pci *d = calloc(1, sizeof(*d));
+	char id[32]; /* the device keeps the first VIRTIO_BLK_ID_BYTES */
+	bool ro;
+	int fd, ret;
+
+	if (!d)
+		return -ENOMEM;
+	ret = virtio_blk_open(spec, &fd, &ro);
+	if (ret) {
+		fprintf(stderr, "mirrorvm: --disk %s: %s\n", spec, strerror(-ret));
+		goto err;
+	}
+	snprintf(id, sizeof(id), "mirrorvm-disk%u", n);
+	ret = virtio_blk_init(&d->blk, vm_gmem(vm), fd, ro, id);
+	if (ret)
+		goto err;
+	ret = virtio_pci_add(&d->vp, vm, &d->blk.vd);
+	if (!ret)
+		ret = vm_loop_watch(vm, d->blk.efd, blk_done, &d->blk);
+	if (!ret)
+		return 0;
+	virtio_blk_exit(&d->blk);
+err:
+	free(d);
+	return ret;
+}
+
+struct virtio_balloon *linux_balloon;
+
+static int linux_devices_create(struct vm *vm, const struct vm_config *cfg)
+{
+	int ret;
+
+	if (!cfg->kernel)
+		return 0;
+	if (!pci_bus_of(vm))
+		return -ENOMEM;
+	ret = i8042_add(vm);
+	for (unsigned int i = 0; !ret && i < cfg->nr_disks; i++)
+		ret = add_disk(vm, cfg->disk[i], i);
+	if (!ret && cfg->balloon) {
+		struct balloon_pci *b = calloc(1, sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		virtio_balloon_init(&b->balloon, vm_gmem(vm), cfg->balloon_report);
+		ret = virtio_pci_add(&b->vp, vm, &b->balloon.vd);
+		linux_balloon = &b->balloon;
+		if (!ret && cfg->balloon_steps)
+			ret = virtio_balloon_schedule(&b->balloon, cfg->balloon_steps);
+	}
+	return ret;
+}
+
+static const struct device_type linux_devices_type = {
+	.name = "linux-machine",
+	.create = linux_devices_create,
+};
+DEVICE_TYPE(linux_devices_type);

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vmlinux inside a bzImage: the setup header's payload_offset/payload_length locate the
+ * compressed kernel, which Debian 12 builds with CONFIG_KERNEL_XZ (xz, x86 BCJ filter, CRC32).
+ * liblzma (Debian's liblzma-dev) decodes it in process: no temporary files, no fork of xz, a
+ * memory limit on the decoder, and a precise error when the stream is corrupt. The decompressed
+ * size is the little-endian word the kernel build appends after the stream.
+ */
+#include <errno.h>
+#include <lzma.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot_linux.h"
+
+#define VMLINUX_MAX (512u << 20)
+
+static const char *compressor(const uint8_t *p, size_t n)
+{
+	static const struct {
+		const char *name;
+		uint8_t magic[4];
+		unsigned int len;
+	} kinds[] = {
+		{ "gzip", { 0x1f, 0x8b }, 2 },
+		{ "bzip2", { 'B', 'Z', 'h' }, 3 },
+		{ "lzma", { 0x5d, 0x00, 0x00 }, 3 },
+		{ "lzo", { 0x89, 'L', 'Z', 'O' }, 4 },
+		{ "lz4", { 0x02, 0x21, 0x4c, 0x18 }, 4 },
+		{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
+	};
+
+	for (unsigned int i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (n >= kinds[i].len && !memcmp(p, kinds[i].magic, kinds[i].len))
+			return kinds[i].name;
+	return NULL;
+}
+
+static int unxz(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_ret r;
+
+	if (lzma_stream_decoder(&s, 256u << 20, 0) != LZMA_OK)
+		return -ENOMEM;
+	s.next_in = in;
+	s.avail_in = in_len;
+	s.next_out = out;
+	s.avail_out = out_len;
+	r = lzma_code(&s, LZMA_FINISH);
+	lzma_end(&s);
+	if (r != LZMA_STREAM_END || s.avail_out)
+		return -ENOEXEC;
+	return 0;
+}
+
+int bzimage_extract_vmlinux(const void *img, size_t size, void **out, size_t *out_size,
+			    const char **why)
+{
+	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	struct bzimage_hdr h;
+	const uint8_t *p;
+	uint32_t len;
+	uint8_t *buf;
+	int ret;
+
+	ret = bzimage_parse(img, size, &h, why);
+	if (ret)
+		return ret;
+	p = (const uint8_t *)img + h.setup_size + h.payload_offset;
+	if (h.payload_length < sizeof(xz_magic) + 4) {
+		*why = "payload too short";
+		return -ENOEXEC;
+	}
+	if (memcmp(p, xz_magic, sizeof(xz_magic))) {
+		*why = compressor(p, h.payload_length);
+		if (*why)
+			return -ENOTSUP;
+		*why = "payload in an unknown format";
+		return -ENOEXEC;
+	}
+	memcpy(&len, p + h.payload_length - 4, 4);
+	if (!len || len > VMLINUX_MAX) {
+		*why = "implausible decompressed size";
+		return -ENOEXEC;
+	}
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	ret = unxz(p, h.payload_length - 4, buf, len);
+	if (ret) {
+		free(buf);
+		*why = ret == -ENOMEM ? "liblzma decoder init failed" : "corrupt xz payload";
+		return ret;
+	}
+	*out = buf;
+	*out_size = len;
+	return 0;
+}
