@@ -365,9 +365,9 @@ static int report_file(const char *in, const char *outpath, const struct report_
 	return 0;
 }
 
-int report_main(int argc, char **argv)
+int report_main(int argc, char **argv, const char *(*kind_name)(uint32_t kind))
 {
-	struct report_opts o = { 0 };
+	struct report_opts o = { .kind_name = kind_name };
 	const char *in = NULL, *outpath = NULL;
 
 	for (int i = 1; i < argc; i++) {

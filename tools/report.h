@@ -32,7 +32,7 @@ enum trace_page_state report_cell_state(const struct trace *t, const struct repo
 int report_write_svg(FILE *out, const struct trace *t, const struct report_opts *o);
 int report_write_html(FILE *out, const struct trace *t, const struct report_opts *o);
 
-/* `mirrorvm report TRACE -o FILE.svg|FILE.html [--title TEXT]` */
-int report_main(int argc, char **argv);
+/* `mirrorvm report TRACE -o FILE.svg|FILE.html [--title TEXT]`; kind_name names event kinds. */
+int report_main(int argc, char **argv, const char *(*kind_name)(uint32_t kind));
 
 #endif

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +315,7 @@ static int bind_path(int fd, const char *path)
 int ctl_server_start(struct ctl_server **out, const char *path, void *vm, int wake_fd)
 {
 	struct ctl_server *s = calloc(1, sizeof(*s));
+	sigset_t all, old;
 	int ret;
 
 	if (!s)
@@ -334,7 +336,11 @@ int ctl_server_start(struct ctl_server **out, const char *path, void *vm, int wa
 		ret = -errno;
 		goto err_unlink;
 	}
+	/* Signals belong to the event loop (signalfd): this thread must never take one. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = -pthread_create(&s->thread, NULL, ctl_thread, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret)
 		goto err_unlink;
 	*out = s;

@@ -7,6 +7,8 @@
 #ifndef MIRRORVM_CTL_SERVER_H
 #define MIRRORVM_CTL_SERVER_H
 
+#include <mirrorvm/addr.h>
+
 #include "ctl_proto.h"
 
 struct ctl_server;
@@ -47,6 +49,14 @@ void ctl_server_stop(struct ctl_server *s);
 
 /* The default socket path for this process: $XDG_RUNTIME_DIR or /tmp/mirrorvm-UID, 0700. */
 int ctl_default_path(char *buf, size_t size);
+
+struct vm;
+/* Guest memory for inspection: checked like gmem_access(), but not reported to the mirror. */
+const void *ctl_peek(struct vm *vm, gpa_t gpa, uint64_t len);
+
+/* The balloon command's way to the balloon device, registered by the device when it exists. */
+typedef int (*ctl_balloon_fn)(void *opaque, uint64_t bytes);
+void ctl_set_balloon(ctl_balloon_fn fn, void *opaque);
 
 /* The client: `mirrorvm ctl [--json] PATH COMMAND [ARG...]`. */
 int ctl_client_main(int argc, char **argv);

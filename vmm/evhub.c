@@ -56,6 +56,16 @@ uint64_t evhub_oldest(struct evhub *h)
 	return oldest;
 }
 
+uint64_t evhub_newest(struct evhub *h)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&h->lock);
+	n = h->pushed;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
 size_t evhub_read(struct evhub *h, uint64_t *cursor, struct mmirror_event *out, size_t max,
 		  uint64_t *missed)
 {

@@ -31,7 +31,8 @@ void evhub_push(struct evhub *h, const struct mmirror_event *ev);
  */
 size_t evhub_read(struct evhub *h, uint64_t *cursor, struct mmirror_event *out, size_t max,
 		  uint64_t *missed);
-/* The cursor of the oldest record still held. */
+/* The cursor of the oldest record still held, and of the next record to be pushed. */
 uint64_t evhub_oldest(struct evhub *h);
+uint64_t evhub_newest(struct evhub *h);
 
 #endif

@@ -6,9 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_server.h"
 #include "elf_load.h"
+#include "evhub.h"
 #include "guest_abi.h"
 #include "guests.h"
+#include "mmu.h"
+#include "report.h"
+#include "trace_rec.h"
 #include "vm.h"
 #include "vm_config.h"
 
@@ -19,6 +24,8 @@ static void usage(FILE *f)
 		   "commands:\n"
 		   "  run [OPTIONS] GUEST  boot a test guest (an ELF path or a bundled name)\n"
 		   "  guests               list the bundled test guests\n"
+		   "  ctl SOCKET COMMAND   talk to a running VM (mirrorvm ctl SOCKET help)\n"
+		   "  report TRACE -o F    draw a trace as FILE.svg or FILE.html\n"
 		   "  version              print the version\n"
 		   "  help                 this text\n");
 }
@@ -34,6 +41,9 @@ static void run_usage(FILE *f)
 		"  --no-mirror        do not register guest RAM with /dev/mmirror\n"
 		"  --param KEY=VALUE  a property in the guest's device tree (/params)\n"
 		"  --stats            print the mirror's counts at exit\n"
+		"  --control PATH     the control socket (default: printed at start)\n"
+		"  --no-control       no control socket\n"
+		"  --trace FILE       record mirror snapshots and events for mirrorvm report\n"
 		"\n"
 		"exit status: the guest's (0-%d), %d bad command line, %d bad image, %d host "
 		"failure, %d guest crash, 128+N on signal N\n",
@@ -41,8 +51,51 @@ static void run_usage(FILE *f)
 		MIRRORVM_EXIT_HOST, MIRRORVM_EXIT_CRASH);
 }
 
+/* The control socket and the trace: the debugging side of a run, started once the mirror is. */
+struct run_debug {
+	struct ctl_server *ctl;
+	struct trace_rec_state *trace;
+};
+
+static void debug_start(struct vm *vm, const struct vm_config *cfg, struct run_debug *d)
+{
+	struct evhub *hub = vm_mirror_hub(vm);
+	char path[256];
+	int ret;
+
+	if (!cfg->no_control) {
+		ret = cfg->control ? (snprintf(path, sizeof(path), "%s", cfg->control), 0)
+				   : ctl_default_path(path, sizeof(path));
+		if (!ret)
+			ret = ctl_server_start(&d->ctl, path, vm, hub ? hub->efd : -1);
+		if (ret)
+			fprintf(stderr, "control: off (%s: %s)\n", path, strerror(-ret));
+		else
+			fprintf(stderr, "control: %s\n", path);
+	}
+	if (cfg->trace) {
+		ret = trace_rec_start(&d->trace, vm, cfg->trace);
+		if (ret)
+			fprintf(stderr, "trace: off (%s: %s)\n", cfg->trace,
+				ret == -ENODEV ? "the mirror is off" : strerror(-ret));
+	}
+}
+
+static void debug_stop(struct run_debug *d, const struct vm_config *cfg)
+{
+	int ret;
+
+	ctl_server_stop(d->ctl);
+	ret = trace_rec_stop(d->trace);
+	if (ret)
+		fprintf(stderr, "trace: %s: %s\n", cfg->trace, strerror(-ret));
+	else if (d->trace)
+		fprintf(stderr, "trace: written to %s\n", cfg->trace);
+}
+
 static int run_vm(const struct vm_config *cfg, const void *image, size_t len)
 {
+	struct run_debug dbg = { 0 };
 	char err[512] = "";
 	struct vm vm;
 	int ret, status;
@@ -59,7 +112,9 @@ static int run_vm(const struct vm_config *cfg, const void *image, size_t len)
 		fprintf(stderr, "mirrorvm: %s: %s\n", cfg->image_path, err);
 		status = ret == -ENOEXEC ? MIRRORVM_EXIT_IMAGE : MIRRORVM_EXIT_HOST;
 	} else {
+		debug_start(&vm, cfg, &dbg);
 		status = vm_run(&vm);
+		debug_stop(&dbg, cfg);
 	}
 	vm_mirror_detach(&vm);
 	vm_destroy(&vm);
@@ -97,6 +152,11 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
+static const char *report_kind_name(uint32_t kind)
+{
+	return mmu_callback_name(kind);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -113,6 +173,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ctl"))
+		return ctl_client_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1, report_kind_name);
 	if (!strcmp(argv[1], "guests")) {
 		if (guests_list())
 			return 0;

@@ -9,12 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evhub.h"
 #include "mmu.h"
 #include "vm.h"
+
+/* Recent events kept for followers (control socket, trace): enough for a few seconds' burst. */
+#define MIRROR_HUB_RECORDS 65536
 
 struct mirror {
 	struct mmu_mirror *mmu;
 	uint64_t events;
+	struct evhub hub;
 };
 
 static void mirror_touch(void *opaque, gpa_t gpa, uint64_t len, bool write)
@@ -29,6 +34,7 @@ static void mirror_event(void *opaque, const struct mmirror_event *ev)
 	struct mirror *mi = opaque;
 
 	mi->events++;
+	evhub_push(&mi->hub, ev);
 }
 
 static void mirror_drain(void *opaque, int fd)
@@ -90,6 +96,13 @@ void vm_mirror_attach(struct vm *vm)
 		free(mi);
 		return;
 	}
+	ret = evhub_init(&mi->hub, MIRROR_HUB_RECORDS);
+	if (ret) {
+		fprintf(stderr, "mirror: off (no memory for the event hub)\n");
+		mmu_close(mi->mmu);
+		free(mi);
+		return;
+	}
 	vm->mirror = mi;
 	vm->gm.touch = mirror_touch;
 	vm->gm.touch_opaque = mi;
@@ -116,6 +129,17 @@ void vm_mirror_detach(struct vm *vm)
 			mmu_print_stats(stderr, &st);
 	}
 	mmu_close(mi->mmu);
+	evhub_destroy(&mi->hub);
 	free(mi);
 	vm->mirror = NULL;
+}
+
+struct mmu_mirror *vm_mirror_mmu(struct vm *vm)
+{
+	return vm->mirror ? vm->mirror->mmu : NULL;
+}
+
+struct evhub *vm_mirror_hub(struct vm *vm)
+{
+	return vm->mirror ? &vm->mirror->hub : NULL;
 }

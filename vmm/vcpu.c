@@ -26,6 +26,7 @@ void vm_stop(struct vm *vm, int status)
 	if (write(vm->stop_fd, &one, sizeof(one)) < 0)
 		perror("mirrorvm: eventfd");
 	vcpu_kick_all(vm);
+	vm_pause_wake(vm);
 }
 
 void vcpu_kick_all(struct vm *vm)
@@ -180,7 +181,12 @@ void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 
+	vcpu_active(v, true);
 	while (!atomic_load(&vm->stopping)) {
+		if (atomic_load(&vm->pause.requested)) {
+			vcpu_park(v);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -190,6 +196,7 @@ void *vcpu_thread(void *arg)
 		if (!vcpu_handle_exit(v))
 			break;
 	}
+	vcpu_active(v, false);
 	return NULL;
 }
 

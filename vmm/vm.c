@@ -246,6 +246,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->fd = vm->stop_fd = -1;
 	pthread_rwlock_init(&vm->io_lock, NULL);
+	vm_pause_init(vm);
 	ret = vm_check_host_mem(cfg->mem_size, err, errlen);
 	if (ret)
 		return ret;

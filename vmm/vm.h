@@ -52,6 +52,16 @@ struct vm_watch {
 
 struct mirror;
 
+/* Pausing (vmm/vm_pause.c): pausers nest; vCPU threads park while requested. */
+struct vm_pause_state {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool requested;
+	unsigned int depth;  /* pausers not yet resumed */
+	unsigned int active; /* vCPU threads in their run loop */
+	unsigned int parked; /* of those, parked */
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd, fd;
@@ -83,6 +93,7 @@ struct vm {
 	atomic_uint checks_failed;
 	uint64_t entry;
 	struct mirror *mirror;
+	struct vm_pause_state pause;
 };
 
 /* Creates the VM from cfg (RAM, memslots, irqchip, vCPUs, devices). 0, or -errno + message. */
@@ -104,6 +115,20 @@ void vcpu_kick_all(struct vm *vm);
 /* Installs the handler of the signal that kicks vCPUs out of KVM_RUN. */
 int vcpu_signals_init(void);
 
+/*
+ * Pausing: vm_pause() returns once every running vCPU is parked outside KVM_RUN (0), or
+ * -ESHUTDOWN when the VM is stopping; each vm_pause() needs one vm_resume(). Not for vCPU threads.
+ */
+void vm_pause_init(struct vm *vm);
+int vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+bool vm_paused(struct vm *vm);
+/* Called by a vCPU thread: parks while a pause is requested; counts itself in and out. */
+void vcpu_park(struct vcpu *v);
+void vcpu_active(struct vcpu *v, bool active);
+/* Wakes pausers and parked vCPUs so that they see the VM stopping. */
+void vm_pause_wake(struct vm *vm);
+
 /* The event loop (vmm/loop.c). */
 int vm_loop_init(struct vm *vm);
 int vm_loop_run(struct vm *vm);
@@ -112,5 +137,8 @@ void vm_loop_exit(struct vm *vm);
 /* The mirror (vmm/mirror.c): attach says once why it is off; detach prints --stats. */
 void vm_mirror_attach(struct vm *vm);
 void vm_mirror_detach(struct vm *vm);
+/* The mirror's library handle and event hub, or NULL when the mirror is off. */
+struct mmu_mirror *vm_mirror_mmu(struct vm *vm);
+struct evhub *vm_mirror_hub(struct vm *vm);
 
 #endif

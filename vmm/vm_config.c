@@ -141,10 +141,38 @@ static bool is_opt(const char *arg, const char *name)
 	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
 }
 
-static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i, char *err, size_t errlen)
+/* The debugging options (control socket, trace): 1 when argv[*i] was one, 0 if not, or -errno. */
+static int parse_debug(struct vm_config *cfg, int argc, char **argv, int *i, char *err,
+		       size_t errlen)
 {
 	const char *a = argv[*i];
 	char *v;
+
+	if (!strcmp(a, "--no-control")) {
+		cfg->no_control = true;
+		return 1;
+	}
+	if (!is_opt(a, "--control") && !is_opt(a, "--trace"))
+		return 0;
+	v = opt_value(argc, argv, i, is_opt(a, "--control") ? "--control" : "--trace");
+	if (!v || !*v)
+		return fail(err, errlen, "%s needs a path", a);
+	if (is_opt(a, "--control"))
+		cfg->control = v;
+	else
+		cfg->trace = v;
+	return 1;
+}
+
+static int parse_one(struct vm_config *cfg, int argc, char **argv, int *i, char *err,
+		     size_t errlen)
+{
+	const char *a = argv[*i];
+	int dbg = parse_debug(cfg, argc, argv, i, err, errlen);
+	char *v;
+
+	if (dbg)
+		return dbg < 0 ? dbg : 0;
 
 	if (!strcmp(a, "--thp") || !strcmp(a, "--no-thp")) {
 		cfg->thp = a[2] == 't';

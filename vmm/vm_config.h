@@ -26,6 +26,9 @@ struct vm_config {
 	bool thp;
 	bool mirror; /* use /dev/mmirror when it exists */
 	bool stats; /* print the mirror's counts at exit */
+	const char *control; /* control socket path; NULL: the default one */
+	bool no_control;
+	const char *trace; /* record mirror snapshots and events here */
 	const char *guest; /* as given: a path or a bundled guest's name */
 	const char *image_path; /* resolved ELF path */
 	struct vm_param param[VM_MAX_PARAMS];

@@ -36,7 +36,7 @@ void mmirror_region_put(struct mmirror_shadow *r)
 	kref_put(&r->ref, mmirror_region_free);
 }
 
-static unsigned long mmirror_huge_start(struct mmirror_shadow *r, unsigned long i)
+static unsigned long __maybe_unused mmirror_huge_start(struct mmirror_shadow *r, unsigned long i)
 {
 	unsigned long hva = ALIGN_DOWN(r->hva + (i << PAGE_SHIFT), PMD_SIZE);
 
@@ -50,7 +50,6 @@ static unsigned long mmirror_huge_start(struct mmirror_shadow *r, unsigned long 
 void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
 			  struct mmirror_event *ev)
 {
-	unsigned long n = r->size >> PAGE_SHIFT;
 	unsigned long i0 = (start - r->hva) >> PAGE_SHIFT;
 	unsigned long i1 = (end - r->hva + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	u64 cause = mmirror_cause(ev->event);
@@ -63,7 +62,7 @@ void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigne
 		ev->flags |= MMIRROR_EVF_HUGE;
 	}
 	if (i1 > i0 && (READ_ONCE(r->table[i1 - 1]) & MMIRROR_PTE_HUGE)) {
-		i1 = min(mmirror_huge_start(r, i1 - 1) + HUGE_ENTRIES, n);
+		i1 = min(mmirror_huge_start(r, i1 - 1) + HUGE_ENTRIES, r->size >> PAGE_SHIFT);
 		ev->flags |= MMIRROR_EVF_HUGE;
 	}
 #endif

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Control commands about the VM itself: status, pause, resume, regs, walk, dtb. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "ctl_server.h"
+#include "guest_abi.h"
+#include "vm.h"
+
+/* The control socket's own pause, at most one, on top of anyone else's (stress checks). */
+static atomic_bool ctl_paused;
+
+static int status_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
+		     struct ctl_follow *f)
+{
+	struct vm *vm = opaque;
+	const char *state = atomic_load(&vm->stopping) ? "stopping"
+			    : vm_paused(vm)	       ? "paused"
+						       : "running";
+	uint64_t mem = 0;
+
+	for (unsigned int i = 0; i < vm->gm.nr_regions; i++)
+		mem += vm->gm.region[i].size;
+	if (req->format == CTL_JSON) {
+		ctl_printf(o,
+			   "{\"state\":\"%s\",\"vcpus\":%u,\"mem_bytes\":%llu,\"regions\":%u,"
+			   "\"mirror\":%s,\"pid\":%d}",
+			   state, vm->nr_vcpus, (unsigned long long)mem, vm->gm.nr_regions,
+			   vm_mirror_mmu(vm) ? "true" : "false", (int)getpid());
+	} else {
+		ctl_printf(o, "state:   %s", state);
+		ctl_printf(o, "vcpus:   %u", vm->nr_vcpus);
+		ctl_printf(o, "memory:  %llu MiB in %u region%s", (unsigned long long)(mem >> 20),
+			   vm->gm.nr_regions, vm->gm.nr_regions == 1 ? "" : "s");
+		ctl_printf(o, "mirror:  %s", vm_mirror_mmu(vm) ? "on" : "off");
+		ctl_printf(o, "pid:     %d", (int)getpid());
+	}
+	ctl_ok(o);
+	return 0;
+}
+
+static int pause_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
+		    struct ctl_follow *f)
+{
+	struct vm *vm = opaque;
+	bool was = false;
+
+	if (!atomic_compare_exchange_strong(&ctl_paused, &was, true)) {
+		ctl_error(o, "state", "already paused");
+		return 0;
+	}
+	if (vm_pause(vm)) {
+		vm_resume(vm);
+		atomic_store(&ctl_paused, false);
+		ctl_error(o, "state", "the VM is stopping");
+		return 0;
+	}
+	ctl_printf(o, req->format == CTL_JSON ? "{\"state\":\"paused\"}" : "paused");
+	ctl_ok(o);
+	return 0;
+}
+
+static int resume_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
+		     struct ctl_follow *f)
+{
+	bool was = true;
+
+	if (!atomic_compare_exchange_strong(&ctl_paused, &was, false)) {
+		ctl_error(o, "state", "not paused");
+		return 0;
+	}
+	vm_resume(opaque);
+	ctl_printf(o, req->format == CTL_JSON ? "{\"state\":\"running\"}" : "running");
+	ctl_ok(o);
+	return 0;
+}
+
+/* The vCPU an optional argument names; NULL after writing an error. */
+static struct vcpu *arg_vcpu(struct vm *vm, const struct ctl_request *req, int idx,
+			     struct ctl_out *o)
+{
+	uint64_t cpu = 0;
+
+	if (req->argc > idx && ctl_parse_u64(req->argv[idx], &cpu)) {
+		ctl_error(o, "usage", "'%s' is not a vCPU number", req->argv[idx]);
+		return NULL;
+	}
+	if (cpu >= vm->nr_vcpus) {
+		ctl_error(o, "range", "vCPU %llu does not exist (the VM has %u)",
+			  (unsigned long long)cpu, vm->nr_vcpus);
+		return NULL;
+	}
+	return &vm->vcpu[cpu];
+}
+
+/* Registers of a parked vCPU: a running one could sit in KVM_RUN (HLT) indefinitely. */
+static int read_regs(struct vm *vm, struct vcpu *v, struct kvm_regs *r, struct kvm_sregs *s)
+{
+	int ret = vm_pause(vm);
+
+	if (!ret && (ioctl(v->fd, KVM_GET_REGS, r) || ioctl(v->fd, KVM_GET_SREGS, s)))
+		ret = -errno;
+	vm_resume(vm);
+	return ret;
+}
+
+static void regs_print(struct ctl_out *o, enum ctl_format fmt, unsigned int cpu,
+		       const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	static const char *const names[] = {
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp",
+		"r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"
+	};
+	const __u64 v[] = { r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rsp, r->rbp,
+			    r->r8,  r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+
+	if (fmt == CTL_JSON) {
+		char gp[800];
+		int n = 0;
+
+		for (unsigned int i = 0; i < 16; i++)
+			n += snprintf(gp + n, sizeof(gp) - n, ",\"%s\":%llu", names[i], v[i]);
+		ctl_printf(o,
+			   "{\"cpu\":%u,\"rip\":%llu,\"rflags\":%llu%s,\"cr0\":%llu,\"cr2\":%llu,"
+			   "\"cr3\":%llu,\"cr4\":%llu,\"efer\":%llu}",
+			   cpu, r->rip, r->rflags, gp, s->cr0, s->cr2, s->cr3, s->cr4, s->efer);
+		return;
+	}
+	ctl_printf(o, "vcpu %u", cpu);
+	ctl_printf(o, "rip %016llx rflags %016llx", r->rip, r->rflags);
+	for (unsigned int i = 0; i < 16; i += 4)
+		ctl_printf(o, "%-3s %016llx %-3s %016llx %-3s %016llx %-3s %016llx", names[i], v[i],
+			   names[i + 1], v[i + 1], names[i + 2], v[i + 2], names[i + 3], v[i + 3]);
+	ctl_printf(o, "cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx", s->cr0, s->cr2, s->cr3,
+		   s->cr4);
+	ctl_printf(o, "efer %llx cs %04x ss %04x", s->efer, s->cs.selector, s->ss.selector);
+}
+
+static int regs_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
+		   struct ctl_follow *f)
+{
+	struct vm *vm = opaque;
+	struct vcpu *v = arg_vcpu(vm, req, 1, o);
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	int ret;
+
+	if (!v)
+		return 0;
+	ret = read_regs(vm, v, &r, &s);
+	if (ret) {
+		ctl_error(o, "state", "cannot read the registers: %s", strerror(-ret));
+		return 0;
+	}
+	regs_print(o, req->format, v->index, &r, &s);
+	ctl_ok(o);
+	return 0;
+}
+
+/* Guest memory for inspection: checked like gmem_access(), but not reported to the mirror. */
+const void *ctl_peek(struct vm *vm, gpa_t gpa, uint64_t len)
+{
+	hva_t a, b;
+
+	if (!len || gpa.v + len < gpa.v || gmem_gpa_to_hva(&vm->gm, gpa, &a) ||
+	    gmem_gpa_to_hva(&vm->gm, gpa_add(gpa, len - 1), &b) || b.v - a.v != len - 1)
+		return NULL;
+	return hva_to_ptr(a);
+}
+
+static const char *const level_name[] = { "pml4e", "pdpte", "pde", "pte" };
+
+/* Walks the guest's 4-level tables for gva; fills gpa and returns 0, or the failing level. */
+static int walk_tables(struct vm *vm, uint64_t cr3, uint64_t gva, struct ctl_out *o,
+		       enum ctl_format fmt, uint64_t *gpa)
+{
+	uint64_t table = cr3 & 0x000ffffffffff000ULL;
+	char json[1024];
+	int n = 0;
+
+	for (int level = 0; level < 4; level++) {
+		unsigned int shift = 39 - 9 * level, idx = (gva >> shift) & 511;
+		gpa_t at = GPA(table + idx * 8);
+		const void *p = ctl_peek(vm, at, sizeof(uint64_t));
+		uint64_t e;
+
+		if (!p) {
+			ctl_error(o, "range", "%s at %#llx is outside guest RAM", level_name[level],
+				  (unsigned long long)at.v);
+			return -1;
+		}
+		memcpy(&e, p, sizeof(e));
+		if (fmt == CTL_TEXT)
+			ctl_printf(o, "%-5s[%3u] @%#-10llx = %016llx%s%s%s%s", level_name[level],
+				   idx, (unsigned long long)at.v, (unsigned long long)e,
+				   e & 1 ? " P" : " not-present", e & 2 ? " W" : "",
+				   e & 4 ? " U" : "",
+				   level > 0 && level < 3 && e & 0x80 ? " PS" : "");
+		else
+			n += snprintf(
+				json + n, sizeof(json) - n,
+				"%s{\"level\":\"%s\",\"index\":%u,\"addr\":%llu,\"entry\":%llu}",
+				level ? "," : "", level_name[level], idx, (unsigned long long)at.v,
+				(unsigned long long)e);
+		if (!(e & 1)) {
+			ctl_error(o, "range", "%#llx is not mapped (%s not present)",
+				  (unsigned long long)gva, level_name[level]);
+			return -1;
+		}
+		table = e & 0x000ffffffffff000ULL;
+		if (level > 0 && level < 3 && e & 0x80) {
+			uint64_t mask = (1ULL << shift) - 1;
+
+			*gpa = (table & ~mask) | (gva & mask);
+			break;
+		}
+		*gpa = table | (gva & 0xfff);
+	}
+	if (fmt == CTL_JSON)
+		ctl_printf(o, "{\"gva\":%llu,\"gpa\":%llu,\"levels\":[%s]}",
+			   (unsigned long long)gva, (unsigned long long)*gpa, json);
+	else
+		ctl_printf(o, "gva %#llx -> gpa %#llx", (unsigned long long)gva,
+			   (unsigned long long)*gpa);
+	return 0;
+}
+
+static int walk_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
+		   struct ctl_follow *f)
+{
+	struct vm *vm = opaque;
+	struct vcpu *v = arg_vcpu(vm, req, 2, o);
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t gva, gpa = 0;
+	int ret;
+
+	if (!v)
+		return 0;
+	if (ctl_parse_u64(req->argv[1], &gva)) {
+		ctl_error(o, "usage", "'%s' is not an address", req->argv[1]);
+		return 0;
+	}
+	ret = read_regs(vm, v, &r, &s);
+	if (ret) {
+		ctl_error(o, "state", "cannot read the registers: %s", strerror(-ret));
+		return 0;
+	}
+	if (!(s.cr0 & (1ULL << 31)) || !(s.efer & (1ULL << 10)) || s.cr4 & (1ULL << 12)) {
+		ctl_error(o, "state", "vCPU %u is not in 4-level long mode paging", v->index);
+		return 0;
+	}
+	if (!walk_tables(vm, s.cr3, gva, o, req->format, &gpa))
+		ctl_ok(o);
+	return 0;
+}
+
+static int dtb_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
+		  struct ctl_follow *f)
+{
+	struct vm *vm = opaque;
+	const void *fdt = ctl_peek(vm, GPA(GUEST_FDT_GPA), GUEST_FDT_MAX);
+	ssize_t len;
+	int fd;
+
+	if (!fdt || fdt_check_header(fdt) || fdt_totalsize(fdt) > GUEST_FDT_MAX) {
+		ctl_error(o, "state", "no valid device tree at %#lx", (unsigned long)GUEST_FDT_GPA);
+		return 0;
+	}
+	if (req->argv[1][0] != '/') {
+		ctl_error(o, "usage", "the path must be absolute (it is opened by the VMM)");
+		return 0;
+	}
+	fd = open(req->argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ctl_error(o, "state", "%s: %s", req->argv[1], strerror(errno));
+		return 0;
+	}
+	len = write(fd, fdt, fdt_totalsize(fdt));
+	if (close(fd) || len != (ssize_t)fdt_totalsize(fdt)) {
+		ctl_error(o, "state", "%s: short write", req->argv[1]);
+		return 0;
+	}
+	ctl_printf(o, req->format == CTL_JSON ? "{\"path\":\"%s\",\"bytes\":%u}" : "%s: %u bytes",
+		   req->argv[1], fdt_totalsize(fdt));
+	ctl_ok(o);
+	return 0;
+}
+
+static const struct ctl_command status_cmd = {
+	.name = "status",
+	.usage = "",
+	.help = "state, vCPUs, memory, mirror",
+	.fn = status_fn,
+};
+static const struct ctl_command pause_cmd = {
+	.name = "pause",
+	.usage = "",
+	.help = "park every vCPU",
+	.fn = pause_fn,
+};
+static const struct ctl_command resume_cmd = {
+	.name = "resume",
+	.usage = "",
+	.help = "let the vCPUs run again",
+	.fn = resume_fn,
+};
+static const struct ctl_command regs_cmd = {
+	.name = "regs",
+	.usage = "[CPU]",
+	.help = "a vCPU's registers",
+	.max_args = 1,
+	.fn = regs_fn,
+};
+static const struct ctl_command walk_cmd = {
+	.name = "walk",
+	.usage = "GVA [CPU]",
+	.help = "the guest page-table walk, level by level",
+	.min_args = 1,
+	.max_args = 2,
+	.fn = walk_fn,
+};
+static const struct ctl_command dtb_cmd = {
+	.name = "dtb",
+	.usage = "PATH",
+	.help = "write the guest's device tree to PATH",
+	.min_args = 1,
+	.max_args = 1,
+	.fn = dtb_fn,
+};
+CTL_COMMAND(status_cmd);
+CTL_COMMAND(pause_cmd);
+CTL_COMMAND(resume_cmd);
+CTL_COMMAND(regs_cmd);
+CTL_COMMAND(walk_cmd);
+CTL_COMMAND(dtb_cmd);
