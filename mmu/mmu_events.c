@@ -97,7 +97,8 @@ void mmu_print_stats(FILE *f, const struct mmirror_stats *st)
 	fprintf(f, "callbacks:");
 	for (i = 0; i < MMIRROR_CB_MAX; i++)
 		if (st->callbacks[i])
-			fprintf(f, " %s=%" PRIu64, mmu_callback_name(i), (uint64_t)st->callbacks[i]);
+			fprintf(f, " %s=%" PRIu64, mmu_callback_name(i),
+				(uint64_t)st->callbacks[i]);
 	fprintf(f, "\ninvalidations by event:");
 	for (i = 0; i < MMIRROR_EV_MAX; i++)
 		if (st->events[i])
@@ -109,7 +110,7 @@ void mmu_print_stats(FILE *f, const struct mmirror_stats *st)
 		" released=%" PRIu64 "\nlive_files=%" PRIu64 " live_regions=%" PRIu64 "\n",
 		(uint64_t)st->nonblockable, (uint64_t)st->pages_invalidated,
 		(uint64_t)st->young_answers, (uint64_t)st->populates, (uint64_t)st->populate_pages,
-		(uint64_t)st->populate_retries, (uint64_t)st->ring_records,
-		(uint64_t)st->ring_lost, (uint64_t)st->regions, (uint64_t)st->released,
-		(uint64_t)st->live_files, (uint64_t)st->live_regions);
+		(uint64_t)st->populate_retries, (uint64_t)st->ring_records, (uint64_t)st->ring_lost,
+		(uint64_t)st->regions, (uint64_t)st->released, (uint64_t)st->live_files,
+		(uint64_t)st->live_regions);
 }

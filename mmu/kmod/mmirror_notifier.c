@@ -156,8 +156,8 @@ static void mmirror_range_end(struct mmu_notifier *mn, const struct mmu_notifier
  * KSM and COW replace a PTE inside an invalidate_range_start/end pair that already cleared the
  * entry, so there is nothing to install; the callback is logged.
  */
-static void mmirror_change_pte(struct mmu_notifier *mn, struct mm_struct *mm,
-			       unsigned long address, pte_t pte)
+static void mmirror_change_pte(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long address,
+			       pte_t pte)
 {
 	mmirror_trace(container_of(mn, struct mmirror_file, mn), address, address + PAGE_SIZE,
 		      MMIRROR_CB_CHANGE_PTE, MMIRROR_EV_NONE, false);

@@ -53,11 +53,12 @@ void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 	ev->seq = ++ring->seq;
 	ev->time_ns = ktime_get_ns();
 	/* The tail is the consumer's: a nonsense value reads as a full ring, never as space. */
+	/* Pairs with the reader's release store of tail: it is done with those slots. */
 	tail = smp_load_acquire(&ring->shared->tail);
 	if (ring->head - tail < ring->nrec) {
 		ring->records[ring->head % ring->nrec] = *ev;
 		ring->head++;
-		/* The record must be visible before the head that hands it to the reader. */
+		/* Pairs with the reader's acquire load of head: the record is visible first. */
 		smp_store_release(&ring->shared->head, ring->head);
 		stored = true;
 	} else {
