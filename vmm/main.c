@@ -9,6 +9,7 @@
 #include "elf_load.h"
 #include "guest_abi.h"
 #include "guests.h"
+#include "stress.h"
 #include "vm.h"
 #include "vm_config.h"
 
@@ -19,6 +20,8 @@ static void usage(FILE *f)
 		   "commands:\n"
 		   "  run [OPTIONS] GUEST  boot a test guest (an ELF path or a bundled name)\n"
 		   "  guests               list the bundled test guests\n"
+		   "  stress [SCENARIO...]  perturb guest RAM under running guests; the mirror as "
+		   "witness\n"
 		   "  version              print the version\n"
 		   "  help                 this text\n");
 }
@@ -112,6 +115,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stress"))
+		return stress_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "guests"))
 		return guests_list() ? 0 : (fprintf(stderr, "mirrorvm: no bundled guests found "
 							 "(built with -Dguests=false?)\n"), 1);

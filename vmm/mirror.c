@@ -15,6 +15,8 @@
 struct mirror {
 	struct mmu_mirror *mmu;
 	uint64_t events;
+	mmu_event_fn hook; /* mirrorvm stress: sees every record drained */
+	void *hook_opaque;
 };
 
 static void mirror_touch(void *opaque, gpa_t gpa, uint64_t len, bool write)
@@ -29,6 +31,8 @@ static void mirror_event(void *opaque, const struct mmirror_event *ev)
 	struct mirror *mi = opaque;
 
 	mi->events++;
+	if (mi->hook)
+		mi->hook(mi->hook_opaque, ev);
 }
 
 static void mirror_drain(void *opaque, int fd)
@@ -118,4 +122,18 @@ void vm_mirror_detach(struct vm *vm)
 	mmu_close(mi->mmu);
 	free(mi);
 	vm->mirror = NULL;
+}
+
+struct mmu_mirror *vm_mirror_mmu(struct vm *vm)
+{
+	return vm->mirror ? vm->mirror->mmu : NULL;
+}
+
+void vm_mirror_set_hook(struct vm *vm, void (*fn)(void *, const struct mmirror_event *),
+			void *opaque)
+{
+	if (!vm->mirror)
+		return;
+	vm->mirror->hook_opaque = opaque;
+	vm->mirror->hook = fn;
 }

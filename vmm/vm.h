@@ -137,5 +137,11 @@ void vm_loop_exit(struct vm *vm);
 /* The mirror (vmm/mirror.c): attach says once why it is off; detach prints --stats. */
 void vm_mirror_attach(struct vm *vm);
 void vm_mirror_detach(struct vm *vm);
+/* For mirrorvm stress: the libmmu handle (NULL when off); a function seeing every drained record. */
+struct mmu_mirror;
+struct mmirror_event;
+struct mmu_mirror *vm_mirror_mmu(struct vm *vm);
+void vm_mirror_set_hook(struct vm *vm, void (*fn)(void *, const struct mmirror_event *),
+			void *opaque);
 
 #endif

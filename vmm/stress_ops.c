@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scenarios of mirrorvm stress: what the host does to the guest's RAM while its vCPUs write.
+ * Every choice comes from the context's generator, seeded from --seed, so a seed replays the
+ * same schedule (the interleaving with the vCPUs is the kernel's).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stress_priv.h"
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define PAGE 4096ULL
+#define HUGE_PAGES 512ULL
+
+/* A page range inside the area: up to max pages, anywhere. */
+static void pick(struct stress_ctx *c, uint64_t max, uint64_t *page, uint64_t *n)
+{
+	*n = 1 + stress_rand(c) % (max < c->area_pages ? max : c->area_pages);
+	*page = stress_rand(c) % (c->area_pages - *n + 1);
+}
+
+/* A range strictly inside one 2 MiB page: it splits the huge page. */
+static void pick_inside_huge(struct stress_ctx *c, uint64_t *page, uint64_t *n)
+{
+	uint64_t huge = stress_rand(c) % (c->area_pages / HUGE_PAGES);
+	uint64_t off = 1 + stress_rand(c) % (HUGE_PAGES - 2);
+
+	*n = 1 + stress_rand(c) % (HUGE_PAGES - off - 1);
+	*page = huge * HUGE_PAGES + off;
+}
+
+static void *at(struct stress_ctx *c, uint64_t page)
+{
+	return c->area + page * PAGE;
+}
+
+static void advise(struct stress_ctx *c, uint64_t page, uint64_t n, int advice, bool discards)
+{
+	if (discards)
+		stress_discard_begin(c, page, n);
+	if (madvise(at(c, page), n * PAGE, advice) && advice != MADV_COLLAPSE)
+		stress_fail(c, "madvise(%d) of %llu pages: %s", advice, (unsigned long long)n,
+			    strerror(errno));
+	if (discards)
+		stress_discard_end(c, page, n);
+	c->res->ops++;
+}
+
+/* Fresh anonymous memory where guest RAM was; KVM's memslot keeps pointing at the address. */
+static void remap(struct stress_ctx *c, uint64_t page, uint64_t n, bool unmap_first)
+{
+	void *p;
+
+	stress_discard_begin(c, page, n);
+	/* Between munmap and mmap the range has no VMA: a vCPU touching it would fault KVM_RUN. */
+	if (unmap_first && vm_pause(c->vm))
+		goto out;
+	if (unmap_first && munmap(at(c, page), n * PAGE))
+		stress_fail(c, "munmap: %s", strerror(errno));
+	p = mmap(at(c, page), n * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED)
+		stress_fail(c, "mmap(MAP_FIXED) over guest RAM: %s", strerror(errno));
+	/* The same advice as the rest of guest RAM, so the VMAs merge again. */
+	madvise(at(c, page), n * PAGE, MADV_HUGEPAGE);
+	madvise(at(c, page), n * PAGE, MADV_DONTFORK);
+	if (unmap_first)
+		vm_resume(c->vm);
+out:
+	stress_discard_end(c, page, n);
+	c->res->discarded_pages += n;
+	c->res->ops++;
+}
+
+static void munmap_race_op(struct stress_ctx *c)
+{
+	uint64_t page, n;
+
+	switch (stress_rand(c) % 4) {
+	case 0:
+		pick(c, 64, &page, &n);
+		advise(c, page, n, MADV_DONTNEED, true);
+		c->res->discarded_pages += n;
+		break;
+	case 1:
+		pick(c, HUGE_PAGES, &page, &n);
+		page -= page % HUGE_PAGES;
+		n = HUGE_PAGES < c->area_pages - page ? HUGE_PAGES : c->area_pages - page;
+		advise(c, page, n, MADV_DONTNEED, true);
+		c->res->discarded_pages += n;
+		break;
+	case 2:
+		pick(c, 128, &page, &n);
+		remap(c, page, n, false);
+		break;
+	default:
+		pick(c, 128, &page, &n);
+		remap(c, page, n, true);
+		break;
+	}
+}
+
+static void mprotect_range(struct stress_ctx *c, uint64_t page, uint64_t n, int prot)
+{
+	if (mprotect(at(c, page), n * PAGE, prot))
+		stress_fail(c, "mprotect(0x%x): %s", prot, strerror(errno));
+}
+
+static void thp_op(struct stress_ctx *c)
+{
+	uint64_t page, n;
+
+	switch (stress_rand(c) % 4) {
+	case 0:
+		pick_inside_huge(c, &page, &n);
+		advise(c, page, n, MADV_DONTNEED, true);
+		c->res->discarded_pages += n;
+		break;
+	case 1:
+		/* Splits the VMA (and the huge PMD) and back, writable throughout. */
+		pick_inside_huge(c, &page, &n);
+		mprotect_range(c, page, n, PROT_READ | PROT_WRITE | PROT_EXEC);
+		mprotect_range(c, page, n, PROT_READ | PROT_WRITE);
+		c->res->ops++;
+		break;
+	case 2:
+		page = stress_rand(c) % (c->area_pages / HUGE_PAGES) * HUGE_PAGES;
+		advise(c, page, HUGE_PAGES, MADV_COLLAPSE, false);
+		break;
+	default:
+		/* Read-only for a moment: a vCPU write then would fail KVM_RUN, so pause. */
+		pick_inside_huge(c, &page, &n);
+		if (vm_pause(c->vm))
+			break;
+		mprotect_range(c, page, n, PROT_READ);
+		mprotect_range(c, page, n, PROT_READ | PROT_WRITE);
+		vm_resume(c->vm);
+		c->res->ops++;
+		break;
+	}
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t len = (ssize_t)strlen(text);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Moves the VMM into a child memcg whose memory.max is below the guest's size. */
+static int swap_setup(struct stress_ctx *c)
+{
+	char path[200], max[32];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int ret;
+
+	c->cgroup[0] = 0;
+	if (!f || !fgets(c->old_cgroup, sizeof(c->old_cgroup), f) ||
+	    strncmp(c->old_cgroup, "0::", 3)) {
+		if (f)
+			fclose(f);
+		fprintf(stderr, "stress: swap: no cgroup v2; MADV_PAGEOUT only\n");
+		return 0;
+	}
+	fclose(f);
+	memmove(c->old_cgroup, c->old_cgroup + 3, strlen(c->old_cgroup + 3) + 1);
+	c->old_cgroup[strcspn(c->old_cgroup, "\n")] = 0;
+	snprintf(c->cgroup, sizeof(c->cgroup), "/sys/fs/cgroup/mirrorvm-stress-%d", getpid());
+	if (mkdir(c->cgroup, 0755)) {
+		fprintf(stderr, "stress: swap: %s: %s; MADV_PAGEOUT only\n", c->cgroup,
+			strerror(errno));
+		c->cgroup[0] = 0;
+		return 0;
+	}
+	snprintf(max, sizeof(max), "%llu",
+		 (unsigned long long)(c->area_pages * PAGE / 2 + (16ULL << 20)));
+	snprintf(path, sizeof(path), "%s/memory.max", c->cgroup);
+	ret = write_file(path, max);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", c->cgroup);
+	if (!ret)
+		ret = write_file(path, "0");
+	if (ret) {
+		fprintf(stderr, "stress: swap: memcg: %s; MADV_PAGEOUT only\n", strerror(-ret));
+		rmdir(c->cgroup);
+		c->cgroup[0] = 0;
+		return 0;
+	}
+	fprintf(stderr, "stress: swap: in %s, memory.max %s\n", c->cgroup, max);
+	return 0;
+}
+
+static void swap_teardown(struct stress_ctx *c)
+{
+	char path[240];
+
+	if (!c->cgroup[0])
+		return;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs", c->old_cgroup);
+	if (write_file(path, "0"))
+		write_file("/sys/fs/cgroup/cgroup.procs", "0");
+	if (rmdir(c->cgroup))
+		fprintf(stderr, "stress: swap: rmdir %s: %s\n", c->cgroup, strerror(errno));
+	c->cgroup[0] = 0;
+}
+
+static void swap_op(struct stress_ctx *c)
+{
+	uint64_t page, n;
+
+	pick(c, 1024, &page, &n);
+	advise(c, page, n, MADV_PAGEOUT, false);
+}
+
+#define EV(x) (1U << MMIRROR_EV_##x)
+
+const struct stress_scenario stress_scenarios[] = {
+	{ .name = "munmap-race", .in_default = true, .words = 8, .expect = EV(UNMAP) | EV(CLEAR),
+	  .op = munmap_race_op },
+	{ .name = "thp", .in_default = true, .words = 8, .expect = EV(CLEAR) | EV(PROTECTION_VMA),
+	  .expect_huge = true, .op = thp_op },
+	{ .name = "swap", .in_default = true, .words = 8, .expect = EV(CLEAR),
+	  .setup = swap_setup, .op = swap_op, .teardown = swap_teardown },
+};
+const unsigned int stress_nr_scenarios = sizeof(stress_scenarios) / sizeof(stress_scenarios[0]);
