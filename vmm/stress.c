@@ -136,6 +136,7 @@ static void stress_event(void *opaque, const struct mmirror_event *ev)
 	if (ev->callback != MMIRROR_CB_INVALIDATE || !(ev->flags & MMIRROR_EVF_HUGE))
 		return;
 	r->checks++;
+	r->huge_events++;
 	if (ev->gpa_start % HUGE_SIZE || ev->gpa_end % HUGE_SIZE) {
 		r->huge_partial++;
 		stress_fail(c, "huge invalidation of gpa 0x%llx-0x%llx is not whole 2 MiB pages",
@@ -252,6 +253,9 @@ static void evaluate(struct stress_ctx *c, int status)
 		if (!r->events[MMIRROR_CB_INVALIDATE][ev])
 			stress_fail(c, "no %s invalidation arrived", stress_ev_name(ev));
 	}
+	r->checks += c->sc->expect_huge;
+	if (c->sc->expect_huge && !r->huge_events)
+		stress_fail(c, "no invalidation of a huge page arrived");
 	if (mmu_seq_gaps(c->mmu) || mmu_ring_lost(c->mmu))
 		fprintf(stderr, "stress: %s: note: %llu ring records lost\n", c->sc->name,
 			(unsigned long long)(mmu_seq_gaps(c->mmu) + mmu_ring_lost(c->mmu)));
@@ -434,7 +438,9 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 			return fprintf(stderr, "mirrorvm stress: unknown option '%s'\n", opt), -1;
 		}
 	}
-	for (unsigned int i = 0; !a->nr_sc && i < stress_nr_scenarios; i++)
+	if (a->nr_sc)
+		return 0;
+	for (unsigned int i = 0; i < stress_nr_scenarios; i++)
 		if (stress_scenarios[i].in_default)
 			a->sc[a->nr_sc++] = &stress_scenarios[i];
 	return 0;

@@ -30,7 +30,8 @@ struct stress_result {
 	uint64_t discarded_pages;
 	uint64_t failures;
 	uint64_t stale; /* shadow entries found present where pagemap was not */
-	uint64_t huge_partial; /* huge invalidations not covering whole 2 MiB */
+	uint64_t huge_events; /* invalidations the module widened to whole huge pages */
+	uint64_t huge_partial; /* of those, not covering whole 2 MiB */
 	uint64_t events[STRESS_NR_CB][STRESS_NR_EV];
 	int vm_status;
 	bool mirror_on;

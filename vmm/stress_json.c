@@ -154,10 +154,11 @@ static void json_result(FILE *f, const struct stress_result *r)
 	json_str(f, r->name);
 	fprintf(f, ", \"status\": \"%s\", \"rounds\": %" PRIu64 ", \"guest_rounds\": %" PRIu64
 		   ", \"checks\": %" PRIu64 ", \"ops\": %" PRIu64 ", \"discarded_pages\": %" PRIu64
-		   ", \"failures\": %" PRIu64 ", \"stale\": %" PRIu64 ", \"huge_partial\": %" PRIu64
+		   ", \"failures\": %" PRIu64 ", \"stale\": %" PRIu64 ", \"huge_events\": %" PRIu64
+		   ", \"huge_partial\": %" PRIu64
 		   ", \"vm_status\": %d, \"mirror\": %s, \"first_failure\": ",
 		!r->ran ? "skipped" : r->failures ? "failed" : "passed", r->rounds, r->guest_rounds,
-		r->checks, r->ops, r->discarded_pages, r->failures, r->stale, r->huge_partial,
+		r->checks, r->ops, r->discarded_pages, r->failures, r->stale, r->huge_events, r->huge_partial,
 		r->vm_status, r->mirror_on ? "true" : "false");
 	json_str(f, r->fail_text);
 	if (r->ageing)
