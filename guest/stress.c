@@ -17,7 +17,7 @@ struct stress_cpu {
 	uint64_t rounds, pages, seen_discarded, failures;
 };
 
-static uint64_t area_gpa, area_pages, words;
+static uint64_t area_gpa, area_pages, words, hold;
 static struct stress_cpu cpus[8];
 static unsigned int arrived, nr_slices;
 
@@ -80,8 +80,7 @@ static uint64_t ask(uint64_t first, uint64_t n, uint64_t *map, uint64_t *token, 
 	return req.ret[2];
 }
 
-static void judge(struct stress_cpu *c, unsigned int cpu, uint64_t first, uint64_t n,
-		  uint64_t gen)
+static void judge(struct stress_cpu *c, unsigned int cpu, uint64_t first, uint64_t n, uint64_t gen)
 {
 	for (uint64_t i = 0; i < n; i++) {
 		int st;
@@ -99,6 +98,22 @@ static void judge(struct stress_cpu *c, unsigned int cpu, uint64_t first, uint64
 	}
 }
 
+/* One round: write (unless holding still), read back, ask what was discarded, judge. */
+static void stress_round(struct stress_cpu *c, unsigned int cpu, uint64_t first, uint64_t n,
+			 uint64_t gen, bool write, uint64_t *token, bool *stop)
+{
+	memset(c->suspect, 0, (n + 63) / 64 * 8);
+	if (write)
+		slice_write(first, n, gen);
+	for (uint64_t i = 0; i < n; i++)
+		if (page_state(first + i, gen))
+			c->suspect[i / 64] |= 1ULL << (i % 64);
+	c->seen_discarded += ask(first, n, c->discarded, token, stop);
+	judge(c, cpu, first, n, gen);
+	c->rounds++;
+	c->pages += n;
+}
+
 static void stress_cpu_run(unsigned int cpu)
 {
 	struct stress_cpu *c = &cpus[cpu];
@@ -110,15 +125,21 @@ static void stress_cpu_run(unsigned int cpu)
 	ask(first, n, c->discarded, &token, &stop);
 	while (!stop) {
 		gen++;
-		memset(c->suspect, 0, (n + 63) / 64 * 8);
-		slice_write(first, n, gen);
-		for (uint64_t i = 0; i < n; i++)
-			if (page_state(first + i, gen))
-				c->suspect[i / 64] |= 1ULL << (i % 64);
-		c->seen_discarded += ask(first, n, c->discarded, &token, &stop);
-		judge(c, cpu, first, n, gen);
-		c->rounds++;
-		c->pages += n;
+		stress_round(c, cpu, first, n, gen, true, &token, &stop);
+		if (!hold)
+			continue;
+		/* Holding still: the host decides what is hot; the data must survive its reclaim. */
+		while (!stop) {
+			uint64_t until = host_time_ns() + 100000000ULL, t = token;
+
+			while (host_time_ns() < until)
+				for (int i = 0; i < 1000; i++)
+					cpu_relax();
+			ask(first, n, c->discarded, &t, &stop);
+		}
+		stop = false;
+		stress_round(c, cpu, first, n, gen, false, &token, &stop);
+		break;
 	}
 }
 
@@ -139,6 +160,7 @@ static bool stress_info(const struct guest_info *gi)
 	    !req.ret[2] || req.ret[2] > 512 || req.ret[0] < (uint64_t)(uintptr_t)_end)
 		return false;
 	words = req.ret[2];
+	hold = req.ret[3];
 	area_pages = req.ret[1];
 	atomic_set(&area_gpa, req.ret[0]);
 	return true;
@@ -159,7 +181,8 @@ int guest_main(const struct guest_info *gi)
 			cpu_relax();
 	report(atomic_read(&arrived) == gi->nr_cpus - 1, "every vCPU finished");
 	for (unsigned int i = 0; i < nr_slices; i++) {
-		printf("stress: cpu %u: %lu rounds, %lu pages verified, %lu discards seen, %lu bad\n",
+		printf("stress: cpu %u: %lu rounds, %lu pages verified, %lu discards seen, %lu "
+		       "bad\n",
 		       i, cpus[i].rounds, cpus[i].pages, cpus[i].seen_discarded, cpus[i].failures);
 		fails += cpus[i].failures;
 		rounds += cpus[i].rounds;

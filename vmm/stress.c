@@ -94,7 +94,31 @@ static int req_info(struct vm *vm, const struct guest_request *req, uint64_t ret
 	ret[0] = STRESS_AREA_GPA;
 	ret[1] = c->area_pages;
 	ret[2] = c->sc->words;
+	ret[3] = c->sc->hold;
 	return GUEST_REQ_OK;
+}
+
+static void count_slice_ask(struct stress_ctx *c, uint64_t first)
+{
+	pthread_mutex_lock(&c->lock);
+	for (unsigned int i = 0; i < 8; i++)
+		if (!c->slice_asks[i] || c->slice_first[i] == first) {
+			c->slice_first[i] = first;
+			c->slice_asks[i]++;
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+}
+
+bool stress_guest_written(struct stress_ctx *c)
+{
+	unsigned int want = c->vm->nr_vcpus < 8 ? c->vm->nr_vcpus : 8, done = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (unsigned int i = 0; i < 8; i++)
+		done += c->slice_asks[i] >= 2;
+	pthread_mutex_unlock(&c->lock);
+	return done == want;
 }
 
 static int req_discards(struct vm *vm, const struct guest_request *req,
@@ -121,6 +145,8 @@ static int req_discards(struct vm *vm, const struct guest_request *req,
 		}
 	ret[1] = atomic_load(&c->over);
 	ret[2] = set;
+	if (c->sc->hold)
+		count_slice_ask(c, first);
 	atomic_fetch_add(&c->guest_rounds, 1);
 	return GUEST_REQ_OK;
 }
@@ -157,9 +183,11 @@ static void check_mirror(struct stress_ctx *c, const char *when)
 		stress_fail(c, "mirror check %s: %s", when, strerror(-bad));
 	} else if (bad > 0) {
 		c->res->stale += res.stale;
-		stress_fail(c, "mirror check %s: %llu stale entries, %llu PFN mismatches, first at "
-			       "gpa 0x%llx",
-			    when, (unsigned long long)res.stale, (unsigned long long)res.pfn_mismatch,
+		stress_fail(c,
+			    "mirror check %s: %llu stale entries, %llu PFN mismatches, first at "
+			    "gpa 0x%llx",
+			    when, (unsigned long long)res.stale,
+			    (unsigned long long)res.pfn_mismatch,
 			    (unsigned long long)res.first_bad.v);
 	}
 }
@@ -210,9 +238,10 @@ static void *stress_thread(void *arg)
 		}
 		if (now_ns() - last > 2000000000ULL) {
 			last = now_ns();
-			fprintf(stderr, "stress: %s: %3llus round %llu ops %llu guest rounds %llu "
-				"failures %llu\n", c->sc->name,
-				(unsigned long long)((last - start) / 1000000000ULL),
+			fprintf(stderr,
+				"stress: %s: %3llus round %llu ops %llu guest rounds %llu "
+				"failures %llu\n",
+				c->sc->name, (unsigned long long)((last - start) / 1000000000ULL),
 				(unsigned long long)c->res->rounds, (unsigned long long)c->res->ops,
 				(unsigned long long)atomic_load(&c->guest_rounds),
 				(unsigned long long)c->res->failures);
@@ -244,6 +273,8 @@ static void evaluate(struct stress_ctx *c, int status)
 		stress_fail(c, "the guest exited with %d (its data checks failed)", status);
 	if (!r->guest_rounds)
 		stress_fail(c, "the guest verified no round");
+	if (c->sc->op == stress_ageing_op && !r->ageing)
+		stress_fail(c, "ageing: the guest never finished writing; no reclaim was measured");
 	if (!c->mmu)
 		return;
 	for (unsigned int ev = 0; ev < STRESS_EV_NONE; ev++) {
@@ -310,8 +341,12 @@ static void run_scenario(struct stress_run *run, const struct stress_scenario *s
 			 const void *image, size_t len, uint64_t duration_ns)
 {
 	struct stress_result *r = &run->result[run->nr_results++];
-	struct vm_config cfg = { .mem_size = run->mem_size, .nr_cpus = run->nr_cpus, .thp = true,
-				 .mirror = true, .guest = "stress", .image_path = "stress" };
+	struct vm_config cfg = { .mem_size = run->mem_size,
+				 .nr_cpus = run->nr_cpus,
+				 .thp = true,
+				 .mirror = true,
+				 .guest = "stress",
+				 .image_path = "stress" };
 	struct stress_ctx c = { .sc = sc, .res = r, .duration_ns = duration_ns };
 	struct vm vm = { 0 };
 	int status;
@@ -346,7 +381,9 @@ static void run_scenario(struct stress_run *run, const struct stress_scenario *s
 	free(c.mark);
 	free(c.busy);
 	fprintf(stderr, "stress: %s: %s\n", sc->name,
-		!r->ran ? "skipped" : r->failures ? "FAILED" : "passed");
+		!r->ran	      ? "skipped"
+		: r->failures ? "FAILED"
+			      : "passed");
 }
 
 static void stress_usage(FILE *f)
@@ -360,7 +397,8 @@ static void stress_usage(FILE *f)
 		   "  --json FILE    write the result as JSON\n"
 		   "\nscenarios (* in the default suite):");
 	for (unsigned int i = 0; i < stress_nr_scenarios; i++)
-		fprintf(f, " %s%s", stress_scenarios[i].name, stress_scenarios[i].in_default ? "*" : "");
+		fprintf(f, " %s%s", stress_scenarios[i].name,
+			stress_scenarios[i].in_default ? "*" : "");
 	fprintf(f, "\nexit status: 0 all passed, 1 a check failed, %d bad command line\n",
 		MIRRORVM_EXIT_USAGE);
 }
@@ -406,7 +444,9 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 
 		if (opt[0] != '-') {
 			if (!find_scenario(opt) || a->nr_sc == 16)
-				return fprintf(stderr, "mirrorvm stress: unknown scenario '%s'\n", opt), -1;
+				return fprintf(stderr, "mirrorvm stress: unknown scenario '%s'\n",
+					       opt),
+				       -1;
 			a->sc[a->nr_sc++] = find_scenario(opt);
 			continue;
 		}
@@ -415,7 +455,8 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 		i++;
 		if (!strcmp(opt, "--duration")) {
 			if (parse_duration(val, &run->duration_ms))
-				return fprintf(stderr, "mirrorvm stress: bad duration '%s'\n", val), -1;
+				return fprintf(stderr, "mirrorvm stress: bad duration '%s'\n", val),
+				       -1;
 		} else if (!strcmp(opt, "--seed")) {
 			errno = 0;
 			run->seed = strtoull(val, &end, 0);
@@ -424,7 +465,8 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 		} else if (!strcmp(opt, "--mem")) {
 			if (vm_parse_size(val, &v) || v < (16ULL << 20) || v > (1ULL << 30) ||
 			    v % (2ULL << 20))
-				return fprintf(stderr, "mirrorvm stress: --mem: 16M to 1G in 2M steps\n"),
+				return fprintf(stderr,
+					       "mirrorvm stress: --mem: 16M to 1G in 2M steps\n"),
 				       -1;
 			run->mem_size = v;
 		} else if (!strcmp(opt, "--cpus")) {
@@ -465,8 +507,9 @@ static int stress_json_file(const struct stress_run *run, const char *path)
 
 int stress_main(int argc, char **argv)
 {
-	static struct stress_run run = { .seed = 1, .duration_ms = 20000, .mem_size = 64ULL << 20,
-					 .nr_cpus = 2 };
+	static struct stress_run run = {
+		.seed = 1, .duration_ms = 20000, .mem_size = 64ULL << 20, .nr_cpus = 2
+	};
 	struct stress_args a = { .nr_sc = 0 };
 	char err[512] = "", path[4096];
 	size_t len;

@@ -8,12 +8,18 @@
 #include "stress.h"
 
 static const char *const ev_names[STRESS_NR_EV] = {
-	"UNMAP",     "CLEAR",	"PROTECTION_VMA", "PROTECTION_PAGE", "SOFT_DIRTY",
-	"RELEASE",   "MIGRATE", "EXCLUSIVE",      "none",
+	"UNMAP",   "CLEAR",	"PROTECTION_VMA", "PROTECTION_PAGE", "SOFT_DIRTY", "RELEASE",
+	"MIGRATE", "EXCLUSIVE", "none",
+};
+
+/* The coverage table's column heads: the names above, fitted to 10 columns. */
+static const char *const ev_short[STRESS_NR_EV] = {
+	"UNMAP",   "CLEAR",   "PROT_VMA",  "PROT_PAGE", "SOFT_DIRTY",
+	"RELEASE", "MIGRATE", "EXCLUSIVE", "none",
 };
 
 static const char *const cb_names[STRESS_NR_CB] = {
-	"invalidate",	 "range_start", "range_end", "clear_flush_young",
+	"invalidate",  "range_start", "range_end",  "clear_flush_young",
 	"clear_young", "test_young",  "change_pte", "release",
 };
 
@@ -73,7 +79,8 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 			fprintf(f, "%-12s skipped: %s\n", r->name, r->fail_text);
 			continue;
 		}
-		fprintf(f, "%-12s %7" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7" PRIu64 " %8" PRIu64 " ",
+		fprintf(f,
+			"%-12s %7" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7" PRIu64 " %8" PRIu64 " ",
 			r->name, r->rounds, r->checks, r->ops, r->failures, r->discarded_pages);
 		for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
 			if (events_of(r, ev))
@@ -88,8 +95,9 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 		if (!r->ran || !r->ageing)
 			continue;
 		for (int on = 1; on >= 0; on--)
-			fprintf(f, "ageing: young answer %-3s: hot evicted %" PRIu64 "/%" PRIu64
-				   ", cold evicted %" PRIu64 "/%" PRIu64 "\n",
+			fprintf(f,
+				"ageing: young answer %-3s: hot evicted %" PRIu64 "/%" PRIu64
+				", cold evicted %" PRIu64 "/%" PRIu64 "\n",
 				on ? "on" : "off", r->hot_evicted[on], r->hot_pages,
 				r->cold_evicted[on], r->cold_pages);
 	}
@@ -108,12 +116,12 @@ void stress_print_coverage(FILE *f, const struct stress_run *run)
 				sum[cb][ev] += run->result[i].events[cb][ev];
 	fprintf(f, "\ncoverage (records by callback x event type):\n%-18s", "");
 	for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
-		fprintf(f, " %9.9s", ev_names[ev]);
+		fprintf(f, " %10s", ev_short[ev]);
 	fprintf(f, "\n");
 	for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++) {
 		fprintf(f, "%-18s", cb_names[cb]);
 		for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
-			fprintf(f, " %9" PRIu64, sum[cb][ev]);
+			fprintf(f, " %10" PRIu64, sum[cb][ev]);
 		fprintf(f, "\n");
 	}
 	fprintf(f, "event types 6.1 cannot produce here:\n");
@@ -152,20 +160,25 @@ static void json_result(FILE *f, const struct stress_result *r)
 {
 	fprintf(f, "    {\"name\": ");
 	json_str(f, r->name);
-	fprintf(f, ", \"status\": \"%s\", \"rounds\": %" PRIu64 ", \"guest_rounds\": %" PRIu64
-		   ", \"checks\": %" PRIu64 ", \"ops\": %" PRIu64 ", \"discarded_pages\": %" PRIu64
-		   ", \"failures\": %" PRIu64 ", \"stale\": %" PRIu64 ", \"huge_events\": %" PRIu64
-		   ", \"huge_partial\": %" PRIu64
-		   ", \"vm_status\": %d, \"mirror\": %s, \"first_failure\": ",
-		!r->ran ? "skipped" : r->failures ? "failed" : "passed", r->rounds, r->guest_rounds,
-		r->checks, r->ops, r->discarded_pages, r->failures, r->stale, r->huge_events, r->huge_partial,
-		r->vm_status, r->mirror_on ? "true" : "false");
+	fprintf(f,
+		", \"status\": \"%s\", \"rounds\": %" PRIu64 ", \"guest_rounds\": %" PRIu64
+		", \"checks\": %" PRIu64 ", \"ops\": %" PRIu64 ", \"discarded_pages\": %" PRIu64
+		", \"failures\": %" PRIu64 ", \"stale\": %" PRIu64 ", \"huge_events\": %" PRIu64
+		", \"huge_partial\": %" PRIu64
+		", \"vm_status\": %d, \"mirror\": %s, \"first_failure\": ",
+		!r->ran	      ? "skipped"
+		: r->failures ? "failed"
+			      : "passed",
+		r->rounds, r->guest_rounds, r->checks, r->ops, r->discarded_pages, r->failures,
+		r->stale, r->huge_events, r->huge_partial, r->vm_status,
+		r->mirror_on ? "true" : "false");
 	json_str(f, r->fail_text);
 	if (r->ageing)
-		fprintf(f, ", \"ageing\": {\"hot_pages\": %" PRIu64 ", \"cold_pages\": %" PRIu64
-			   ", \"young_on\": {\"hot_evicted\": %" PRIu64 ", \"cold_evicted\": %" PRIu64
-			   "}, \"young_off\": {\"hot_evicted\": %" PRIu64 ", \"cold_evicted\": %" PRIu64
-			   "}}",
+		fprintf(f,
+			", \"ageing\": {\"hot_pages\": %" PRIu64 ", \"cold_pages\": %" PRIu64
+			", \"young_on\": {\"hot_evicted\": %" PRIu64 ", \"cold_evicted\": %" PRIu64
+			"}, \"young_off\": {\"hot_evicted\": %" PRIu64
+			", \"cold_evicted\": %" PRIu64 "}}",
 			r->hot_pages, r->cold_pages, r->hot_evicted[1], r->cold_evicted[1],
 			r->hot_evicted[0], r->cold_evicted[0]);
 	fprintf(f, ", \"events\": ");
@@ -177,9 +190,10 @@ int stress_write_json(FILE *f, const struct stress_run *run)
 {
 	uint64_t sum[STRESS_NR_CB][STRESS_NR_EV] = { { 0 } };
 
-	fprintf(f, "{\n  \"version\": 1, \"seed\": %" PRIu64 ", \"duration_ms\": %" PRIu64
-		   ", \"mem\": %" PRIu64 ", \"cpus\": %u,\n  \"passed\": %s, \"failures\": %" PRIu64
-		   ",\n  \"scenarios\": [\n",
+	fprintf(f,
+		"{\n  \"version\": 1, \"seed\": %" PRIu64 ", \"duration_ms\": %" PRIu64
+		", \"mem\": %" PRIu64 ", \"cpus\": %u,\n  \"passed\": %s, \"failures\": %" PRIu64
+		",\n  \"scenarios\": [\n",
 		run->seed, run->duration_ms, run->mem_size, run->nr_cpus,
 		stress_total_failures(run) ? "false" : "true", stress_total_failures(run));
 	for (unsigned int i = 0; i < run->nr_results; i++) {

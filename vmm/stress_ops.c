@@ -153,7 +153,7 @@ static void thp_op(struct stress_ctx *c)
 	}
 }
 
-static int write_file(const char *path, const char *text)
+int stress_write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t len = (ssize_t)strlen(text);
@@ -167,10 +167,10 @@ static int write_file(const char *path, const char *text)
 	return ret;
 }
 
-/* Moves the VMM into a child memcg whose memory.max is below the guest's size. */
-static int swap_setup(struct stress_ctx *c)
+/* Moves the VMM into a child memcg of its own, with memory.max max (0: none). 0 or -errno. */
+int stress_memcg_enter(struct stress_ctx *c, uint64_t max)
 {
-	char path[200], max[32];
+	char path[200], text[32];
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	int ret;
 
@@ -179,48 +179,56 @@ static int swap_setup(struct stress_ctx *c)
 	    strncmp(c->old_cgroup, "0::", 3)) {
 		if (f)
 			fclose(f);
-		fprintf(stderr, "stress: swap: no cgroup v2; MADV_PAGEOUT only\n");
-		return 0;
+		return -ENOTSUP;
 	}
 	fclose(f);
 	memmove(c->old_cgroup, c->old_cgroup + 3, strlen(c->old_cgroup + 3) + 1);
 	c->old_cgroup[strcspn(c->old_cgroup, "\n")] = 0;
 	snprintf(c->cgroup, sizeof(c->cgroup), "/sys/fs/cgroup/mirrorvm-stress-%d", getpid());
 	if (mkdir(c->cgroup, 0755)) {
-		fprintf(stderr, "stress: swap: %s: %s; MADV_PAGEOUT only\n", c->cgroup,
-			strerror(errno));
+		ret = -errno;
 		c->cgroup[0] = 0;
-		return 0;
+		return ret;
 	}
-	snprintf(max, sizeof(max), "%llu",
-		 (unsigned long long)(c->area_pages * PAGE / 2 + (16ULL << 20)));
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)max);
 	snprintf(path, sizeof(path), "%s/memory.max", c->cgroup);
-	ret = write_file(path, max);
+	ret = max ? stress_write_file(path, text) : 0;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", c->cgroup);
 	if (!ret)
-		ret = write_file(path, "0");
+		ret = stress_write_file(path, "0");
 	if (ret) {
-		fprintf(stderr, "stress: swap: memcg: %s; MADV_PAGEOUT only\n", strerror(-ret));
 		rmdir(c->cgroup);
 		c->cgroup[0] = 0;
-		return 0;
 	}
-	fprintf(stderr, "stress: swap: in %s, memory.max %s\n", c->cgroup, max);
-	return 0;
+	return ret;
 }
 
-static void swap_teardown(struct stress_ctx *c)
+void stress_memcg_leave(struct stress_ctx *c)
 {
 	char path[240];
 
 	if (!c->cgroup[0])
 		return;
 	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs", c->old_cgroup);
-	if (write_file(path, "0"))
-		write_file("/sys/fs/cgroup/cgroup.procs", "0");
+	if (stress_write_file(path, "0"))
+		stress_write_file("/sys/fs/cgroup/cgroup.procs", "0");
 	if (rmdir(c->cgroup))
-		fprintf(stderr, "stress: swap: rmdir %s: %s\n", c->cgroup, strerror(errno));
+		fprintf(stderr, "stress: rmdir %s: %s\n", c->cgroup, strerror(errno));
 	c->cgroup[0] = 0;
+}
+
+/* A memcg whose memory.max is below the guest's size, or MADV_PAGEOUT alone without one. */
+static int swap_setup(struct stress_ctx *c)
+{
+	uint64_t max = c->area_pages * PAGE / 2 + (16ULL << 20);
+	int ret = stress_memcg_enter(c, max);
+
+	if (ret)
+		fprintf(stderr, "stress: swap: no memcg (%s); MADV_PAGEOUT only\n", strerror(-ret));
+	else
+		fprintf(stderr, "stress: swap: in %s, memory.max %llu\n", c->cgroup,
+			(unsigned long long)max);
+	return 0;
 }
 
 static void swap_op(struct stress_ctx *c)
@@ -234,11 +242,31 @@ static void swap_op(struct stress_ctx *c)
 #define EV(x) (1U << MMIRROR_EV_##x)
 
 const struct stress_scenario stress_scenarios[] = {
-	{ .name = "munmap-race", .in_default = true, .words = 8, .expect = EV(UNMAP) | EV(CLEAR),
+	{ .name = "munmap-race",
+	  .in_default = true,
+	  .words = 8,
+	  .expect = EV(UNMAP) | EV(CLEAR),
 	  .op = munmap_race_op },
-	{ .name = "thp", .in_default = true, .words = 8, .expect = EV(CLEAR) | EV(PROTECTION_VMA),
-	  .expect_huge = true, .op = thp_op },
-	{ .name = "swap", .in_default = true, .words = 8, .expect = EV(CLEAR),
-	  .setup = swap_setup, .op = swap_op, .teardown = swap_teardown },
+	{ .name = "thp",
+	  .in_default = true,
+	  .words = 8,
+	  .expect = EV(CLEAR) | EV(PROTECTION_VMA),
+	  .expect_huge = true,
+	  .op = thp_op },
+	{ .name = "swap",
+	  .in_default = true,
+	  .words = 8,
+	  .expect = EV(CLEAR),
+	  .setup = swap_setup,
+	  .op = swap_op,
+	  .teardown = stress_memcg_leave },
+	{ .name = "ageing",
+	  .in_default = true,
+	  .words = 8,
+	  .expect = EV(CLEAR),
+	  .hold = true,
+	  .setup = stress_ageing_setup,
+	  .op = stress_ageing_op,
+	  .teardown = stress_memcg_leave },
 };
 const unsigned int stress_nr_scenarios = sizeof(stress_scenarios) / sizeof(stress_scenarios[0]);

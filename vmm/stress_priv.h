@@ -18,6 +18,7 @@ struct stress_scenario {
 	uint64_t words; /* words the guest writes per page */
 	uint32_t expect; /* MMIRROR_EV_* bits that must arrive as invalidations */
 	bool expect_huge; /* invalidations widened to 2 MiB must arrive */
+	bool hold; /* the guest writes once, then holds still until the end, then verifies */
 	/* Before the vCPUs start (0, or -errno and the reason in res->fail_text: skipped). */
 	int (*setup)(struct stress_ctx *c);
 	void (*op)(struct stress_ctx *c);
@@ -39,6 +40,7 @@ struct stress_ctx {
 	uint64_t duration_ns;
 	atomic_uint_fast64_t guest_rounds;
 	pthread_mutex_t lock; /* res->fail_text */
+	uint64_t slice_first[8], slice_asks[8]; /* hold: which slices asked, how often */
 	char cgroup[128]; /* the memcg the scenario made, or "" */
 	char old_cgroup[160];
 };
@@ -52,5 +54,15 @@ void stress_fail(struct stress_ctx *c, const char *fmt, ...) __attribute__((form
 /* Brackets an operation that may zero [page, page + n) of the area. */
 void stress_discard_begin(struct stress_ctx *c, uint64_t page, uint64_t n);
 void stress_discard_end(struct stress_ctx *c, uint64_t page, uint64_t n);
+
+/* hold: every slice has written its first round. */
+bool stress_guest_written(struct stress_ctx *c);
+int stress_ageing_setup(struct stress_ctx *c);
+void stress_ageing_op(struct stress_ctx *c);
+
+/* The scenarios' memcg: a child of the root cgroup holding the whole VMM. */
+int stress_write_file(const char *path, const char *text);
+int stress_memcg_enter(struct stress_ctx *c, uint64_t max);
+void stress_memcg_leave(struct stress_ctx *c);
 
 #endif

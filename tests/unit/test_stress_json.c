@@ -96,8 +96,9 @@ static char *render(const struct stress_run *run)
 
 int main(void)
 {
-	static struct stress_run run = { .seed = 7, .duration_ms = 20000, .mem_size = 64 << 20,
-					 .nr_cpus = 2, .nr_results = 3 };
+	static struct stress_run run = {
+		.seed = 7, .duration_ms = 20000, .mem_size = 64 << 20, .nr_cpus = 2, .nr_results = 3
+	};
 	struct stress_result *a = &run.result[0], *b = &run.result[1], *c = &run.result[2];
 	char *text;
 
@@ -128,7 +129,8 @@ int main(void)
 	ok(strstr(text, "\"version\": 1") != NULL, "version");
 	ok(strstr(text, "\"seed\": 7") != NULL, "seed");
 	ok(strstr(text, "\"passed\": false, \"failures\": 2") != NULL, "overall verdict and count");
-	ok(strstr(text, "{\"name\": \"munmap-race\", \"status\": \"passed\", \"rounds\": 40") != NULL,
+	ok(strstr(text, "{\"name\": \"munmap-race\", \"status\": \"passed\", \"rounds\": 40") !=
+		   NULL,
 	   "a passed scenario");
 	ok(strstr(text, "{\"name\": \"thp\", \"status\": \"failed\"") != NULL, "a failed scenario");
 	ok(strstr(text, "\"stale\": 9") != NULL, "stale count");
@@ -136,13 +138,15 @@ int main(void)
 		   NULL,
 	   "failure text escaped");
 	ok(strstr(text, "\"young_on\": {\"hot_evicted\": 3, \"cold_evicted\": 0}") != NULL &&
-		   strstr(text, "\"young_off\": {\"hot_evicted\": 0, \"cold_evicted\": 77}") != NULL,
+		   strstr(text, "\"young_off\": {\"hot_evicted\": 0, \"cold_evicted\": 77}") !=
+			   NULL,
 	   "ageing figures, on and off");
 	ok(strstr(text, "\"coverage\": {\"invalidate\": {\"UNMAP\": 0, \"CLEAR\": 124") != NULL,
 	   "coverage sums the scenarios");
-	ok(strstr(text, "\"range_start\": {\"UNMAP\": 0, \"CLEAR\": 0, \"PROTECTION_VMA\": 0, "
-			"\"PROTECTION_PAGE\": 0, \"SOFT_DIRTY\": 0, \"RELEASE\": 0, \"MIGRATE\": 0, "
-			"\"EXCLUSIVE\": 0, \"none\": 5}") != NULL,
+	ok(strstr(text,
+		  "\"range_start\": {\"UNMAP\": 0, \"CLEAR\": 0, \"PROTECTION_VMA\": 0, "
+		  "\"PROTECTION_PAGE\": 0, \"SOFT_DIRTY\": 0, \"RELEASE\": 0, \"MIGRATE\": 0, "
+		  "\"EXCLUSIVE\": 0, \"none\": 5}") != NULL,
 	   "every event column, callbacks without a type under none");
 	free(text);
 
@@ -151,6 +155,7 @@ int main(void)
 	ok(text && valid_json(text) && strstr(text, "\"passed\": true, \"failures\": 0"),
 	   "passes when nothing failed");
 	free(text);
-	ok(!valid_json("{\"a\": [1, 2,]}") && !valid_json("{\"a\" 1}"), "the checker rejects bad JSON");
+	ok(!valid_json("{\"a\": [1, 2,]}") && !valid_json("{\"a\" 1}"),
+	   "the checker rejects bad JSON");
 	return tap_done();
 }
