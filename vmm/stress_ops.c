@@ -49,6 +49,9 @@ static void *at(struct stress_ctx *c, uint64_t page)
 
 static void advise(struct stress_ctx *c, uint64_t page, uint64_t n, int advice, bool discards)
 {
+	c->last_op = advice == MADV_DONTNEED   ? "MADV_DONTNEED"
+		     : advice == MADV_COLLAPSE ? "MADV_COLLAPSE"
+					       : "MADV_PAGEOUT";
 	if (discards)
 		stress_discard_begin(c, page, n);
 	if (madvise(at(c, page), n * PAGE, advice) && advice != MADV_COLLAPSE)
@@ -64,6 +67,7 @@ static void remap(struct stress_ctx *c, uint64_t page, uint64_t n, bool unmap_fi
 {
 	void *p;
 
+	c->last_op = unmap_first ? "munmap + mmap(MAP_FIXED)" : "mmap(MAP_FIXED)";
 	stress_discard_begin(c, page, n);
 	/* Between munmap and mmap the range has no VMA: a vCPU touching it would fault KVM_RUN. */
 	if (unmap_first && vm_pause(c->vm))
@@ -115,6 +119,9 @@ static void munmap_race_op(struct stress_ctx *c)
 
 static void mprotect_range(struct stress_ctx *c, uint64_t page, uint64_t n, int prot)
 {
+	c->last_op = prot & PROT_EXEC	 ? "mprotect(RWX)"
+		     : prot & PROT_WRITE ? "mprotect(RW)"
+					 : "mprotect(R)";
 	if (mprotect(at(c, page), n * PAGE, prot))
 		stress_fail(c, "mprotect(0x%x): %s", prot, strerror(errno));
 }

@@ -41,6 +41,7 @@ struct stress_ctx {
 	atomic_uint_fast64_t guest_rounds;
 	pthread_mutex_t lock; /* res->fail_text */
 	uint64_t slice_first[8], slice_asks[8]; /* hold: which slices asked, how often */
+	const char *last_op; /* for the report of a crash */
 	char cgroup[128]; /* the memcg the scenario made, or "" */
 	char old_cgroup[160];
 };
