@@ -277,6 +277,8 @@ static void *stress_thread(void *arg)
 				(unsigned long long)c->res->rounds, (unsigned long long)c->res->ops,
 				(unsigned long long)atomic_load(&c->guest_rounds),
 				(unsigned long long)c->res->failures);
+			if (c->exit_mid_storm)
+				exit(3);
 		}
 	}
 	check_point(c);
@@ -382,7 +384,10 @@ static void run_scenario(struct stress_run *run, const struct stress_scenario *s
 				 .mirror = true,
 				 .guest = "stress",
 				 .image_path = "stress" };
-	struct stress_ctx c = { .sc = sc, .res = r, .duration_ns = duration_ns };
+	struct stress_ctx c = { .sc = sc,
+				.res = r,
+				.duration_ns = duration_ns,
+				.exit_mid_storm = run->exit_mid_storm };
 	struct vm vm = { 0 };
 	int status;
 
@@ -399,7 +404,10 @@ static void run_scenario(struct stress_run *run, const struct stress_scenario *s
 	fprintf(stderr, "stress: %s: %llu MiB, %u vCPUs, %.1fs, seed %llu\n", sc->name,
 		(unsigned long long)(run->mem_size >> 20), run->nr_cpus, duration_ns / 1e9,
 		(unsigned long long)run->seed);
-	if (!c.mark || !c.busy) {
+	if (sc->run) {
+		if (sc->run(&c, run))
+			r->ran = false;
+	} else if (!c.mark || !c.busy) {
 		stress_fail(&c, "out of memory");
 	} else {
 		stress_cur = &c;
@@ -509,6 +517,8 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 			if (*end || v < 1 || v > 8)
 				return fprintf(stderr, "mirrorvm stress: --cpus: 1 to 8\n"), -1;
 			run->nr_cpus = (unsigned int)v;
+		} else if (!strcmp(opt, "--exit-mid-storm")) {
+			run->exit_mid_storm = !strcmp(val, "1");
 		} else if (!strcmp(opt, "--json")) {
 			a->json = val;
 		} else {

@@ -46,6 +46,7 @@ struct stress_run {
 	uint64_t duration_ms;
 	uint64_t mem_size;
 	unsigned int nr_cpus;
+	bool exit_mid_storm; /* hidden: the teardown scenario's child exits mid-storm */
 	unsigned int nr_results;
 	struct stress_result result[16];
 };

@@ -174,10 +174,46 @@ int stress_write_file(const char *path, const char *text)
 	return ret;
 }
 
+/* A child of the root memcg with memory.max max (0: none) and, with noswap, no swap. */
+static int memcg_make(struct stress_ctx *c, uint64_t max, bool noswap)
+{
+	char path[200], text[32];
+	int ret = 0;
+
+	snprintf(c->cgroup, sizeof(c->cgroup), "/sys/fs/cgroup/mirrorvm-stress-%d", getpid());
+	if (mkdir(c->cgroup, 0755)) {
+		ret = -errno;
+		c->cgroup[0] = 0;
+		return ret;
+	}
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)max);
+	snprintf(path, sizeof(path), "%s/memory.max", c->cgroup);
+	if (max)
+		ret = stress_write_file(path, text);
+	snprintf(path, sizeof(path), "%s/memory.swap.max", c->cgroup);
+	if (!ret && noswap)
+		ret = stress_write_file(path, "0");
+	if (ret)
+		stress_memcg_remove(c);
+	return ret;
+}
+
+int stress_memcg_enter_child(struct stress_ctx *c, uint64_t max)
+{
+	return memcg_make(c, max, true);
+}
+
+void stress_memcg_remove(struct stress_ctx *c)
+{
+	if (c->cgroup[0] && rmdir(c->cgroup))
+		fprintf(stderr, "stress: rmdir %s: %s\n", c->cgroup, strerror(errno));
+	c->cgroup[0] = 0;
+}
+
 /* Moves the VMM into a child memcg of its own, with memory.max max (0: none). 0 or -errno. */
 int stress_memcg_enter(struct stress_ctx *c, uint64_t max)
 {
-	char path[200], text[32];
+	char path[200];
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	int ret;
 
@@ -191,22 +227,13 @@ int stress_memcg_enter(struct stress_ctx *c, uint64_t max)
 	fclose(f);
 	memmove(c->old_cgroup, c->old_cgroup + 3, strlen(c->old_cgroup + 3) + 1);
 	c->old_cgroup[strcspn(c->old_cgroup, "\n")] = 0;
-	snprintf(c->cgroup, sizeof(c->cgroup), "/sys/fs/cgroup/mirrorvm-stress-%d", getpid());
-	if (mkdir(c->cgroup, 0755)) {
-		ret = -errno;
-		c->cgroup[0] = 0;
+	ret = memcg_make(c, max, false);
+	if (ret)
 		return ret;
-	}
-	snprintf(text, sizeof(text), "%llu", (unsigned long long)max);
-	snprintf(path, sizeof(path), "%s/memory.max", c->cgroup);
-	ret = max ? stress_write_file(path, text) : 0;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", c->cgroup);
-	if (!ret)
-		ret = stress_write_file(path, "0");
-	if (ret) {
-		rmdir(c->cgroup);
-		c->cgroup[0] = 0;
-	}
+	ret = stress_write_file(path, "0");
+	if (ret)
+		stress_memcg_remove(c);
 	return ret;
 }
 
@@ -219,9 +246,7 @@ void stress_memcg_leave(struct stress_ctx *c)
 	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs", c->old_cgroup);
 	if (stress_write_file(path, "0"))
 		stress_write_file("/sys/fs/cgroup/cgroup.procs", "0");
-	if (rmdir(c->cgroup))
-		fprintf(stderr, "stress: rmdir %s: %s\n", c->cgroup, strerror(errno));
-	c->cgroup[0] = 0;
+	stress_memcg_remove(c);
 }
 
 /* A memcg whose memory.max is below the guest's size, or MADV_PAGEOUT alone without one. */
@@ -275,5 +300,6 @@ const struct stress_scenario stress_scenarios[] = {
 	  .setup = stress_ageing_setup,
 	  .op = stress_ageing_op,
 	  .teardown = stress_memcg_leave },
+	{ .name = "teardown", .in_default = true, .run = stress_teardown_run },
 };
 const unsigned int stress_nr_scenarios = sizeof(stress_scenarios) / sizeof(stress_scenarios[0]);

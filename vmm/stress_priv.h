@@ -23,6 +23,8 @@ struct stress_scenario {
 	int (*setup)(struct stress_ctx *c);
 	void (*op)(struct stress_ctx *c);
 	void (*teardown)(struct stress_ctx *c);
+	/* Instead of a VM of its own: runs the scenario whole (0, or -errno: skipped). */
+	int (*run)(struct stress_ctx *c, struct stress_run *run);
 };
 
 struct stress_ctx {
@@ -38,6 +40,7 @@ struct stress_ctx {
 	atomic_uint *busy; /* per page: discards in progress */
 	atomic_bool over;
 	uint64_t duration_ns;
+	bool exit_mid_storm; /* teardown's child: exit(3) after the first progress line */
 	atomic_uint_fast64_t guest_rounds;
 	pthread_mutex_t lock; /* res->fail_text */
 	uint64_t slice_first[8], slice_asks[8]; /* hold: which slices asked, how often */
@@ -65,5 +68,9 @@ void stress_ageing_op(struct stress_ctx *c);
 int stress_write_file(const char *path, const char *text);
 int stress_memcg_enter(struct stress_ctx *c, uint64_t max);
 void stress_memcg_leave(struct stress_ctx *c);
+/* A memcg for a child process (no swap, memory.max max), and its removal. */
+int stress_memcg_enter_child(struct stress_ctx *c, uint64_t max);
+void stress_memcg_remove(struct stress_ctx *c);
+int stress_teardown_run(struct stress_ctx *c, struct stress_run *run);
 
 #endif
