@@ -53,6 +53,17 @@ PY
 for how in SIGKILL 'OOM kill' 'exit mid-storm'; do
 	grep -q "^stress: teardown: child ended by $how" "$dir/err" || fail "teardown: $how"
 done
+# The OOM case prints the OOM killer's report, call trace included: each trace must belong to
+# one, and nothing else may be in the log; then the log is cleared for tap-run's last check.
+log=$(dmesg)
+if echo "$log" | grep -Eq 'WARNING:|BUG:|Oops|general protection|kernel BUG'; then
+	echo "$log" | grep -E -A20 'WARNING:|BUG:|Oops|general protection|kernel BUG' | head -40
+	fail "the kernel log has a WARNING, BUG or Oops"
+fi
+traces=$(echo "$log" | grep -c 'Call Trace') ooms=$(echo "$log" | grep -c 'invoked oom-killer')
+[ "$traces" -le "$ooms" ] || fail "$traces call traces for $ooms OOM reports"
+[ "$ooms" -ge 1 ] || fail "no OOM report from the teardown's OOM case"
+dmesg -C
 # From outside: nothing holds the module once every VMM is gone.
 rmmod mmirror || fail "rmmod mmirror"
 exit 0
