@@ -27,7 +27,6 @@ static const char *const cb_names[STRESS_NR_CB] = {
 static const char *const ev_absent_why[STRESS_NR_EV] = {
 	[MMIRROR_EV_PROTECTION_PAGE] = "only folio_mkclean (writeback of shared file pages) "
 				       "sends it; guest RAM is private anonymous memory",
-	[MMIRROR_EV_SOFT_DIRTY] = "only clear_refs 4 (the softdirty scenario, not written yet)",
 	[MMIRROR_EV_RELEASE] = "6.1 never invalidates with it: exit_mmap calls ->release "
 			       "(the release callback) and unmaps with UNMAP",
 	[MMIRROR_EV_MIGRATE] = "only migrate_vma_* (device memory); 6.1 move_pages "

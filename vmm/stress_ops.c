@@ -271,6 +271,50 @@ static void swap_op(struct stress_ctx *c)
 	advise(c, page, n, MADV_PAGEOUT, false);
 }
 
+/* Present pages of the area whose soft-dirty bit (pagemap bit 55) is set, or -errno. */
+static int64_t soft_dirty_pages(struct stress_ctx *c)
+{
+	size_t len = c->area_pages * sizeof(uint64_t);
+	uint64_t *pm = malloc(len);
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int64_t n = -EIO;
+
+	if (pm && fd >= 0 &&
+	    pread(fd, pm, len, (off_t)((uintptr_t)c->area / PAGE * 8)) == (ssize_t)len) {
+		n = 0;
+		for (uint64_t p = 0; p < c->area_pages; p++)
+			n += (pm[p] >> 63 & 1) && (pm[p] >> 55 & 1);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(pm);
+	return n;
+}
+
+/*
+ * clear_refs 4 write-protects every page of the process (an invalidation of type SOFT_DIRTY);
+ * with the vCPUs parked, no page of the area may be soft-dirty right after it.
+ */
+static void softdirty_op(struct stress_ctx *c)
+{
+	int64_t dirty;
+	int ret;
+
+	c->last_op = "clear_refs 4";
+	if (vm_pause(c->vm))
+		return;
+	ret = stress_write_file("/proc/self/clear_refs", "4");
+	dirty = ret ? 0 : soft_dirty_pages(c);
+	vm_resume(c->vm);
+	c->res->ops++;
+	c->res->checks++;
+	if (ret)
+		stress_fail(c, "clear_refs 4: %s", strerror(-ret));
+	else if (dirty)
+		stress_fail(c, "%lld pages soft-dirty right after clear_refs 4", (long long)dirty);
+	usleep(20000);
+}
+
 #define EV(x) (1U << MMIRROR_EV_##x)
 
 const struct stress_scenario stress_scenarios[] = {
@@ -300,6 +344,11 @@ const struct stress_scenario stress_scenarios[] = {
 	  .setup = stress_ageing_setup,
 	  .op = stress_ageing_op,
 	  .teardown = stress_memcg_leave },
+	{ .name = "softdirty",
+	  .in_default = true,
+	  .words = 8,
+	  .expect = EV(SOFT_DIRTY),
+	  .op = softdirty_op },
 	{ .name = "teardown", .in_default = true, .run = stress_teardown_run },
 };
 const unsigned int stress_nr_scenarios = sizeof(stress_scenarios) / sizeof(stress_scenarios[0]);

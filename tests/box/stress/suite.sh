@@ -19,7 +19,7 @@ grep -v '^check: ok' "$dir/err" | grep -v '^stress: .*: *[0-9]*s round' | tail -
 cat "$dir/out"
 fail() { echo "FAIL: $*"; exit 1; }
 [ "$rc" = 0 ] || fail "exit $rc"
-[ "$(grep -c '^mirror: on' "$dir/err")" = 4 ] || fail "want the mirror on in 4 scenarios"
+[ "$(grep -c '^mirror: on' "$dir/err")" = 5 ] || fail "want the mirror on in 5 scenarios"
 grep -q '^stress: passed (0 failures)' "$dir/out" || fail "no passing summary"
 grep -q '^coverage (records by callback x event type):' "$dir/out" || fail "no coverage table"
 grep -q 'MIGRATE .*move_pages invalidates with CLEAR' "$dir/out" || fail "no note on MIGRATE"
@@ -32,7 +32,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["passed"] is True and r["failures"] == 0, r["failures"]
 names = [s["name"] for s in r["scenarios"]]
-assert names == ["munmap-race", "thp", "swap", "ageing", "teardown"], names
+assert names == ["munmap-race", "thp", "swap", "ageing", "softdirty", "teardown"], names
 for s in r["scenarios"]:
     assert s["status"] == "passed" and s["mirror"] and s["rounds"] > 0, s
     assert s["guest_rounds"] > 0 or s["name"] == "teardown", s
@@ -41,6 +41,7 @@ assert r["scenarios"][1]["huge_events"] > 0
 cov = r["coverage"]
 # What 6.1 produces for these operations on private anonymous memory must all be seen.
 for cb, ev in [("invalidate", "UNMAP"), ("invalidate", "CLEAR"), ("invalidate", "PROTECTION_VMA"),
+               ("invalidate", "SOFT_DIRTY"),
                ("range_start", "CLEAR"), ("range_end", "CLEAR"), ("clear_flush_young", "none"),
                ("change_pte", "none")]:
     assert cov[cb][ev] > 0, (cb, ev, cov[cb][ev])
@@ -48,7 +49,7 @@ a = r["scenarios"][3]["ageing"]
 assert a["hot_pages"] > 0 and a["cold_pages"] > 0, a
 # The mirror's young answer is what protects the hot set.
 assert a["young_on"]["hot_evicted"] < a["young_off"]["hot_evicted"], a
-assert r["scenarios"][4]["rounds"] == 3, r["scenarios"][4]
+assert r["scenarios"][5]["rounds"] == 3, r["scenarios"][5]
 PY
 for how in SIGKILL 'OOM kill' 'exit mid-storm'; do
 	grep -q "^stress: teardown: child ended by $how" "$dir/err" || fail "teardown: $how"
