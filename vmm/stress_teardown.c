@@ -42,6 +42,22 @@ static void child_exec(const char *cgroup_procs, int err_fd, char **argv)
 	_exit(121);
 }
 
+/* Passes on the child's lines that say why it failed. */
+static void child_lines(const char *buf)
+{
+	for (const char *p = buf; (p = strstr(p, "FAILED")); p++) {
+		const char *start = p, *end = strchr(p, '\n');
+
+		while (start > buf && start[-1] != '\n')
+			start--;
+		fprintf(stderr, "stress: teardown: child: %.*s\n",
+			(int)(end ? end - start : (long)strlen(start)), start);
+		if (!end)
+			break;
+		p = end;
+	}
+}
+
 /* Waits until the child reports a round of its storm (its progress line), or it ends. */
 static void wait_mid_storm(int fd)
 {
@@ -54,6 +70,7 @@ static void wait_mid_storm(int fd)
 		buf[used] = 0;
 		if (strstr(buf, "s round "))
 			return;
+		child_lines(buf);
 		if (used > sizeof(buf) / 2) {
 			memmove(buf, buf + used / 2, used - used / 2);
 			used -= used / 2;
@@ -67,10 +84,17 @@ static void drain(int fd)
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	time_t end = time(NULL) + 30;
 	char buf[4096];
+	ssize_t n;
 
-	while (time(NULL) < end && poll(&pfd, 1, 100) >= 0)
-		if (pfd.revents && read(fd, buf, sizeof(buf)) <= 0)
+	while (time(NULL) < end && poll(&pfd, 1, 100) >= 0) {
+		if (!pfd.revents)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
 			return;
+		buf[n] = 0;
+		child_lines(buf);
+	}
 }
 
 static bool wait_child(pid_t pid, int *status)
