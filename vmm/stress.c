@@ -533,16 +533,10 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 	return 0;
 }
 
-static int stress_json_file(const struct stress_run *run, const char *path)
+static int stress_json_file(const struct stress_run *run, FILE *f, const char *path)
 {
-	FILE *f = fopen(path, "we");
-	int ret;
+	int ret = stress_write_json(f, run);
 
-	if (!f) {
-		fprintf(stderr, "mirrorvm stress: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	ret = stress_write_json(f, run);
 	if (fclose(f) || ret) {
 		fprintf(stderr, "mirrorvm stress: writing %s failed\n", path);
 		return -1;
@@ -558,6 +552,7 @@ int stress_main(int argc, char **argv)
 	struct stress_args a = { .nr_sc = 0 };
 	char err[512] = "", path[4096];
 	size_t len;
+	FILE *json = NULL;
 	void *image;
 	int ret = 0;
 
@@ -566,9 +561,17 @@ int stress_main(int argc, char **argv)
 			return stress_usage(stdout), 0;
 	if (stress_parse(&run, &a, argc, argv))
 		return MIRRORVM_EXIT_USAGE;
+	/* Opened first: a bad path is said before the run, not after it. */
+	json = a.json ? fopen(a.json, "we") : NULL;
+	if (a.json && !json) {
+		fprintf(stderr, "mirrorvm stress: --json %s: %s\n", a.json, strerror(errno));
+		return MIRRORVM_EXIT_USAGE;
+	}
 	if (guests_resolve("stress", path, sizeof(path), err, sizeof(err)) ||
 	    elf_read_file(path, &image, &len, err, sizeof(err))) {
 		fprintf(stderr, "mirrorvm stress: %s\n", err);
+		if (json)
+			fclose(json);
 		return MIRRORVM_EXIT_IMAGE;
 	}
 	testdev_request_register(GUEST_REQ_STRESS_INFO, req_info);
@@ -579,7 +582,7 @@ int stress_main(int argc, char **argv)
 	stress_print_coverage(stdout, &run);
 	stress_print_summary(stdout, &run);
 	fflush(stdout);
-	if (a.json && stress_json_file(&run, a.json))
+	if (json && stress_json_file(&run, json, a.json))
 		ret = 1;
 	return stress_total_failures(&run) || ret ? 1 : 0;
 }
