@@ -14,6 +14,7 @@
 #include "mmu.h"
 #include "report.h"
 #include "trace_rec.h"
+#include "stress.h"
 #include "vm.h"
 #include "vm_config.h"
 
@@ -26,6 +27,8 @@ static void usage(FILE *f)
 		   "  guests               list the bundled test guests\n"
 		   "  ctl SOCKET COMMAND   talk to a running VM (mirrorvm ctl SOCKET help)\n"
 		   "  report TRACE -o F    draw a trace as FILE.svg or FILE.html\n"
+		   "  stress [SCENARIO...]  perturb guest RAM under running guests; the mirror as "
+		   "witness\n"
 		   "  version              print the version\n"
 		   "  help                 this text\n");
 }
@@ -179,6 +182,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stress"))
+		return stress_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return ctl_client_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))

@@ -20,6 +20,8 @@ struct mirror {
 	struct mmu_mirror *mmu;
 	uint64_t events;
 	struct evhub hub;
+	mmu_event_fn hook; /* mirrorvm stress: sees every record drained */
+	void *hook_opaque;
 };
 
 static void mirror_touch(void *opaque, gpa_t gpa, uint64_t len, bool write)
@@ -35,6 +37,8 @@ static void mirror_event(void *opaque, const struct mmirror_event *ev)
 
 	mi->events++;
 	evhub_push(&mi->hub, ev);
+	if (mi->hook)
+		mi->hook(mi->hook_opaque, ev);
 }
 
 static void mirror_drain(void *opaque, int fd)
@@ -142,4 +146,13 @@ struct mmu_mirror *vm_mirror_mmu(struct vm *vm)
 struct evhub *vm_mirror_hub(struct vm *vm)
 {
 	return vm->mirror ? &vm->mirror->hub : NULL;
+}
+
+void vm_mirror_set_hook(struct vm *vm, void (*fn)(void *, const struct mmirror_event *),
+			void *opaque)
+{
+	if (!vm->mirror)
+		return;
+	vm->mirror->hook_opaque = opaque;
+	vm->mirror->hook = fn;
 }

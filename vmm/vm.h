@@ -139,8 +139,11 @@ void vm_loop_exit(struct vm *vm);
 /* The mirror (vmm/mirror.c): attach says once why it is off; detach prints --stats. */
 void vm_mirror_attach(struct vm *vm);
 void vm_mirror_detach(struct vm *vm);
+struct mmirror_event;
 /* The mirror's library handle and event hub, or NULL when the mirror is off. */
 struct mmu_mirror *vm_mirror_mmu(struct vm *vm);
 struct evhub *vm_mirror_hub(struct vm *vm);
+void vm_mirror_set_hook(struct vm *vm, void (*fn)(void *, const struct mmirror_event *),
+			void *opaque);
 
 #endif

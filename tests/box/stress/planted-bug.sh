@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# With mmirror.ko built with -Dmodule_bug=LAST_PAGE (the last 4 KiB of every invalidated range
+# stays present), the stress oracle must fail the run, and its mirror check must name stale
+# entries.
+# usage: planted-bug.sh MIRRORVM DURATION
+set -u
+mvm=$1 duration=$2
+[ -e /dev/mmirror ] || { echo "no /dev/mmirror (the module was not built)"; exit 77; }
+out=$("$mvm" stress munmap-race --duration "$duration" 2>&1)
+rc=$?
+echo "$out" | grep -v '^check: ok' | grep -v '^stress: .*: *[0-9]*s round' | tail -25
+[ "$rc" = 1 ] || { echo "FAIL: want exit 1 with the planted bug, got $rc"; exit 1; }
+echo "$out" | grep -Eq 'FAILED: mirror check .*: [1-9][0-9]* stale entries' ||
+	{ echo "FAIL: the mirror check named no stale entries"; exit 1; }
+echo "$out" | grep -q '^stress: FAILED' || { echo "FAIL: no failing summary"; exit 1; }
+exit 0

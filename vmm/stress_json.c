@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reports of `mirrorvm stress`: summary table, coverage of callbacks x event types, JSON.
+ * Pure formatting over struct stress_run, so the unit tests check it without KVM.
+ */
+#include <inttypes.h>
+
+#include "stress.h"
+
+static const char *const ev_names[STRESS_NR_EV] = {
+	"UNMAP",   "CLEAR",	"PROTECTION_VMA", "PROTECTION_PAGE", "SOFT_DIRTY", "RELEASE",
+	"MIGRATE", "EXCLUSIVE", "none",
+};
+
+/* The coverage table's column heads: the names above, fitted to 10 columns. */
+static const char *const ev_short[STRESS_NR_EV] = {
+	"UNMAP",   "CLEAR",   "PROT_VMA",  "PROT_PAGE", "SOFT_DIRTY",
+	"RELEASE", "MIGRATE", "EXCLUSIVE", "none",
+};
+
+static const char *const cb_names[STRESS_NR_CB] = {
+	"invalidate",  "range_start", "range_end",  "clear_flush_young",
+	"clear_young", "test_young",  "change_pte", "release",
+};
+
+/* Why 6.1 cannot produce an event type for what the scenarios do to private anonymous RAM. */
+static const char *const ev_absent_why[STRESS_NR_EV] = {
+	[MMIRROR_EV_PROTECTION_PAGE] = "only folio_mkclean (writeback of shared file pages) "
+				       "sends it; guest RAM is private anonymous memory",
+	[MMIRROR_EV_RELEASE] = "6.1 never invalidates with it: exit_mmap calls ->release "
+			       "(the release callback) and unmaps with UNMAP",
+	[MMIRROR_EV_MIGRATE] = "only migrate_vma_* (device memory); 6.1 move_pages "
+			       "invalidates with CLEAR through try_to_migrate",
+	[MMIRROR_EV_EXCLUSIVE] = "only make_device_exclusive_range (device drivers' atomics)",
+};
+
+const char *stress_ev_name(unsigned int i)
+{
+	return i < STRESS_NR_EV ? ev_names[i] : "?";
+}
+
+const char *stress_cb_name(unsigned int i)
+{
+	return i < STRESS_NR_CB ? cb_names[i] : "?";
+}
+
+unsigned int stress_ev_index(unsigned int event)
+{
+	return event < STRESS_EV_NONE ? event : STRESS_EV_NONE;
+}
+
+static uint64_t events_of(const struct stress_result *r, unsigned int ev)
+{
+	uint64_t n = 0;
+
+	for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++)
+		n += r->events[cb][ev];
+	return n;
+}
+
+uint64_t stress_total_failures(const struct stress_run *run)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < run->nr_results; i++)
+		n += run->result[i].failures;
+	return n;
+}
+
+void stress_print_summary(FILE *f, const struct stress_run *run)
+{
+	fprintf(f, "\n%-12s %7s %8s %8s %7s %8s  %s\n", "scenario", "rounds", "checks", "ops",
+		"fails", "discard", "events by type");
+	for (unsigned int i = 0; i < run->nr_results; i++) {
+		const struct stress_result *r = &run->result[i];
+
+		if (!r->ran) {
+			fprintf(f, "%-12s skipped: %s\n", r->name, r->fail_text);
+			continue;
+		}
+		fprintf(f,
+			"%-12s %7" PRIu64 " %8" PRIu64 " %8" PRIu64 " %7" PRIu64 " %8" PRIu64 " ",
+			r->name, r->rounds, r->checks, r->ops, r->failures, r->discarded_pages);
+		for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
+			if (events_of(r, ev))
+				fprintf(f, " %s=%" PRIu64, ev_names[ev], events_of(r, ev));
+		fprintf(f, "%s\n", r->mirror_on ? "" : " (mirror off)");
+		if (r->failures)
+			fprintf(f, "%-12s   first failure: %s\n", "", r->fail_text);
+	}
+	for (unsigned int i = 0; i < run->nr_results; i++) {
+		const struct stress_result *r = &run->result[i];
+
+		if (!r->ran || !r->ageing)
+			continue;
+		for (int on = 1; on >= 0; on--)
+			fprintf(f,
+				"ageing: young answer %-3s: hot evicted %" PRIu64 "/%" PRIu64
+				", cold evicted %" PRIu64 "/%" PRIu64 "\n",
+				on ? "on" : "off", r->hot_evicted[on], r->hot_pages,
+				r->cold_evicted[on], r->cold_pages);
+	}
+	fprintf(f, "stress: %s (%" PRIu64 " failure%s)\n",
+		stress_total_failures(run) ? "FAILED" : "passed", stress_total_failures(run),
+		stress_total_failures(run) == 1 ? "" : "s");
+}
+
+void stress_print_coverage(FILE *f, const struct stress_run *run)
+{
+	uint64_t sum[STRESS_NR_CB][STRESS_NR_EV] = { { 0 } };
+
+	for (unsigned int i = 0; i < run->nr_results; i++)
+		for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++)
+			for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
+				sum[cb][ev] += run->result[i].events[cb][ev];
+	fprintf(f, "\ncoverage (records by callback x event type):\n%-18s", "");
+	for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
+		fprintf(f, " %10s", ev_short[ev]);
+	fprintf(f, "\n");
+	for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++) {
+		fprintf(f, "%-18s", cb_names[cb]);
+		for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
+			fprintf(f, " %10" PRIu64, sum[cb][ev]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "event types 6.1 cannot produce here:\n");
+	for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
+		if (ev_absent_why[ev])
+			fprintf(f, "  %-15s %s\n", ev_names[ev], ev_absent_why[ev]);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_events(FILE *f, const uint64_t ev[STRESS_NR_CB][STRESS_NR_EV])
+{
+	fprintf(f, "{");
+	for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++) {
+		fprintf(f, "%s\"%s\": {", cb ? ", " : "", cb_names[cb]);
+		for (unsigned int e = 0; e < STRESS_NR_EV; e++)
+			fprintf(f, "%s\"%s\": %" PRIu64, e ? ", " : "", ev_names[e], ev[cb][e]);
+		fprintf(f, "}");
+	}
+	fprintf(f, "}");
+}
+
+static void json_result(FILE *f, const struct stress_result *r)
+{
+	fprintf(f, "    {\"name\": ");
+	json_str(f, r->name);
+	fprintf(f,
+		", \"status\": \"%s\", \"rounds\": %" PRIu64 ", \"guest_rounds\": %" PRIu64
+		", \"checks\": %" PRIu64 ", \"ops\": %" PRIu64 ", \"discarded_pages\": %" PRIu64
+		", \"failures\": %" PRIu64 ", \"stale\": %" PRIu64 ", \"huge_events\": %" PRIu64
+		", \"huge_partial\": %" PRIu64
+		", \"vm_status\": %d, \"mirror\": %s, \"first_failure\": ",
+		!r->ran	      ? "skipped"
+		: r->failures ? "failed"
+			      : "passed",
+		r->rounds, r->guest_rounds, r->checks, r->ops, r->discarded_pages, r->failures,
+		r->stale, r->huge_events, r->huge_partial, r->vm_status,
+		r->mirror_on ? "true" : "false");
+	json_str(f, r->fail_text);
+	if (r->ageing)
+		fprintf(f,
+			", \"ageing\": {\"hot_pages\": %" PRIu64 ", \"cold_pages\": %" PRIu64
+			", \"young_on\": {\"hot_evicted\": %" PRIu64 ", \"cold_evicted\": %" PRIu64
+			"}, \"young_off\": {\"hot_evicted\": %" PRIu64
+			", \"cold_evicted\": %" PRIu64 "}}",
+			r->hot_pages, r->cold_pages, r->hot_evicted[1], r->cold_evicted[1],
+			r->hot_evicted[0], r->cold_evicted[0]);
+	fprintf(f, ", \"events\": ");
+	json_events(f, r->events);
+	fprintf(f, "}");
+}
+
+int stress_write_json(FILE *f, const struct stress_run *run)
+{
+	uint64_t sum[STRESS_NR_CB][STRESS_NR_EV] = { { 0 } };
+
+	fprintf(f,
+		"{\n  \"version\": 1, \"seed\": %" PRIu64 ", \"duration_ms\": %" PRIu64
+		", \"mem\": %" PRIu64 ", \"cpus\": %u,\n  \"passed\": %s, \"failures\": %" PRIu64
+		",\n  \"scenarios\": [\n",
+		run->seed, run->duration_ms, run->mem_size, run->nr_cpus,
+		stress_total_failures(run) ? "false" : "true", stress_total_failures(run));
+	for (unsigned int i = 0; i < run->nr_results; i++) {
+		json_result(f, &run->result[i]);
+		fprintf(f, "%s\n", i + 1 < run->nr_results ? "," : "");
+		for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++)
+			for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
+				sum[cb][ev] += run->result[i].events[cb][ev];
+	}
+	fprintf(f, "  ],\n  \"coverage\": ");
+	json_events(f, sum);
+	fprintf(f, "\n}\n");
+	return ferror(f) ? -1 : 0;
+}
