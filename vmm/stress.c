@@ -18,6 +18,7 @@
 #include "elf_load.h"
 #include "guests.h"
 #include "mmu.h"
+#include "trace_rec.h"
 #include "stress_priv.h"
 #include "testdev.h"
 
@@ -329,9 +330,31 @@ static void evaluate(struct stress_ctx *c, int status)
 			(unsigned long long)(mmu_seq_gaps(c->mmu) + mmu_ring_lost(c->mmu)));
 }
 
+/* --trace PREFIX: each scenario's VM records a trace for mirrorvm report. */
+static const char *stress_trace;
+
+static struct trace_rec_state *stress_trace_start(struct stress_ctx *c, struct vm *vm)
+{
+	struct trace_rec_state *t = NULL;
+	char path[4096];
+	int ret;
+
+	if (!stress_trace)
+		return NULL;
+	snprintf(path, sizeof(path), "%s.%s.trace", stress_trace, c->sc->name);
+	ret = trace_rec_start(&t, vm, path);
+	if (ret)
+		fprintf(stderr, "stress: %s: trace off (%s: %s)\n", c->sc->name, path,
+			ret == -ENODEV ? "the mirror is off" : strerror(-ret));
+	else
+		fprintf(stderr, "stress: %s: trace to %s\n", c->sc->name, path);
+	return t;
+}
+
 static int stress_vm(struct stress_ctx *c, struct vm *vm, const struct vm_config *cfg,
 		     const void *image, size_t len)
 {
+	struct trace_rec_state *trace;
 	char err[512] = "";
 	pthread_t thread;
 	int ret, status;
@@ -358,9 +381,12 @@ static int stress_vm(struct stress_ctx *c, struct vm *vm, const struct vm_config
 		stress_fail(c, "cannot start the perturbation thread");
 		status = MIRRORVM_EXIT_HOST;
 	} else {
+		trace = stress_trace_start(c, vm);
 		status = vm_run(vm);
 		atomic_store(&c->over, true);
 		pthread_join(thread, NULL);
+		if (trace_rec_stop(trace))
+			fprintf(stderr, "stress: %s: the trace is incomplete\n", c->sc->name);
 	}
 	if (c->sc->teardown)
 		c->sc->teardown(c);
@@ -438,6 +464,7 @@ static void stress_usage(FILE *f)
 		   "  --mem SIZE     guest RAM, 16M to 1G (default 64M)\n"
 		   "  --cpus N       vCPUs, 1 to 8 (default 2)\n"
 		   "  --json FILE    write the result as JSON\n"
+		   "  --trace PREFIX record each scenario's mirror to PREFIX.SCENARIO.trace\n"
 		   "\nscenarios (* in the default suite):");
 	for (unsigned int i = 0; i < stress_nr_scenarios; i++)
 		fprintf(f, " %s%s", stress_scenarios[i].name,
@@ -521,6 +548,8 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 			run->exit_mid_storm = !strcmp(val, "1");
 		} else if (!strcmp(opt, "--json")) {
 			a->json = val;
+		} else if (!strcmp(opt, "--trace")) {
+			stress_trace = val;
 		} else {
 			return fprintf(stderr, "mirrorvm stress: unknown option '%s'\n", opt), -1;
 		}
