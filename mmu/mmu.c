@@ -47,7 +47,15 @@ int mmu_open(struct mmu_mirror **out)
 
 	if (!m)
 		return -ENOMEM;
-	m->fd = open(MMIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+	/*
+	 * Opening registers an mmu_notifier, which takes every lock of the mm and gives up with
+	 * EINTR when a signal is pending: the signal is handled on the way out, so try again.
+	 */
+	for (int tries = 0; tries < 100; tries++) {
+		m->fd = open(MMIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+		if (m->fd >= 0 || errno != EINTR)
+			break;
+	}
 	if (m->fd < 0) {
 		ret = -errno;
 		goto err_free;
