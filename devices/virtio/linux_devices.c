@@ -5,10 +5,12 @@
  * VMM's event loop.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../vmm/ctl_server.h"
 #include "../../vmm/vm_config.h"
 #include "../i8042.h"
 #include "balloon.h"
@@ -61,6 +63,15 @@ err:
 
 struct virtio_balloon *linux_balloon;
 
+/* `mirrorvm ctl SOCKET balloon SIZE`: the balloon's target, set from the control thread. */
+static int linux_balloon_target(void *opaque, uint64_t bytes)
+{
+	if (bytes / 4096 > UINT32_MAX)
+		return -ERANGE;
+	virtio_balloon_set_target(opaque, (uint32_t)(bytes / 4096));
+	return 0;
+}
+
 static int linux_devices_create(struct vm *vm, const struct vm_config *cfg)
 {
 	int ret;
@@ -80,6 +91,7 @@ static int linux_devices_create(struct vm *vm, const struct vm_config *cfg)
 		virtio_balloon_init(&b->balloon, vm_gmem(vm), cfg->balloon_report);
 		ret = virtio_pci_add(&b->vp, vm, &b->balloon.vd);
 		linux_balloon = &b->balloon;
+		ctl_set_balloon(linux_balloon_target, &b->balloon);
 		if (!ret && cfg->balloon_steps)
 			ret = virtio_balloon_schedule(&b->balloon, cfg->balloon_steps);
 	}
