@@ -178,41 +178,36 @@ bool virtq_want_irq(struct virtq *vq)
 	return !flags || !(__atomic_load_n(flags, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
-size_t virtq_iov_from(const struct iovec *iov, unsigned int n, size_t skip, void *buf, size_t len)
+/* Copies between a flat buffer and the bytes of an iovec from offset skip on. */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip, char *buf, size_t len,
+		       bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n && done < len; i++) {
 		size_t l = iov[i].iov_len, k;
+		char *p;
 
 		if (skip >= l) {
 			skip -= l;
 			continue;
 		}
+		p = (char *)iov[i].iov_base + skip;
 		k = l - skip < len - done ? l - skip : len - done;
-		memcpy((char *)buf + done, (char *)iov[i].iov_base + skip, k);
+		memcpy(to_iov ? p : buf + done, to_iov ? buf + done : p, k);
 		done += k;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t virtq_iov_from(const struct iovec *iov, unsigned int n, size_t skip, void *buf, size_t len)
+{
+	return iov_copy(iov, n, skip, buf, len, false);
+}
+
 size_t virtq_iov_to(const struct iovec *iov, unsigned int n, size_t skip, const void *buf,
 		    size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len, k;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		k = l - skip < len - done ? l - skip : len - done;
-		memcpy((char *)iov[i].iov_base + skip, (const char *)buf + done, k);
-		done += k;
-		skip = 0;
-	}
-	return done;
+	return iov_copy(iov, n, skip, (char *)buf, len, true);
 }
