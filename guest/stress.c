@@ -3,7 +3,9 @@
  * The guest half of `mirrorvm stress`: every vCPU owns a slice of the perturbed area and, round
  * after round, writes a pattern into each page, reads it back, and asks the host which pages it
  * discarded meanwhile. A page must hold the pattern; a discarded one may hold zeros (or, when the
- * discard raced the write, a mix of zeros and the pattern) and nothing else.
+ * discard raced the write, a mix of zeros and the pattern) and nothing else. Holding vCPUs write
+ * once and then only read, until the host asks for a new generation (ksm: the rewrite breaks
+ * the merged pages' sharing) or the end.
  */
 #include "guest.h"
 
@@ -17,12 +19,15 @@ struct stress_cpu {
 	uint64_t rounds, pages, seen_discarded, failures;
 };
 
-static uint64_t area_gpa, area_pages, words, hold;
+static uint64_t area_gpa, area_pages, words, hold, same;
 static struct stress_cpu cpus[8];
 static unsigned int arrived, nr_slices;
 
+/* SAME: the page number only picks one of 8 classes, so many pages hold identical content. */
 static uint64_t pattern(uint64_t gen, uint64_t addr)
 {
+	if (same)
+		addr = (addr & (GUEST_PAGE_SIZE - 1)) | (addr / GUEST_PAGE_SIZE % 8) << 12;
 	return (gen << 44) ^ addr ^ 0x5a5a000000000001ULL;
 }
 
@@ -66,10 +71,14 @@ static bool bit(const uint64_t *map, uint64_t i)
 	return map[i / 64] >> (i % 64) & 1;
 }
 
-static uint64_t ask(uint64_t first, uint64_t n, uint64_t *map, uint64_t *token, bool *stop)
+/* The generation the host wants written, from the last answer. */
+static uint64_t host_gen[8];
+
+static uint64_t ask(uint64_t first, uint64_t n, uint64_t *map, uint64_t *token, bool *stop,
+		    unsigned int cpu, uint64_t gen)
 {
 	struct guest_request req = { .opcode = GUEST_REQ_STRESS_DISCARDS,
-				     .args = { first, n, (uint64_t)(uintptr_t)map, *token } };
+				     .args = { first, n, (uint64_t)(uintptr_t)map, *token, gen } };
 
 	if (guest_request(&req) != GUEST_REQ_OK) {
 		*stop = true;
@@ -77,6 +86,7 @@ static uint64_t ask(uint64_t first, uint64_t n, uint64_t *map, uint64_t *token, 
 	}
 	*token = req.ret[0];
 	*stop = req.ret[1];
+	host_gen[cpu] = req.ret[3];
 	return req.ret[2];
 }
 
@@ -108,7 +118,7 @@ static void stress_round(struct stress_cpu *c, unsigned int cpu, uint64_t first,
 	for (uint64_t i = 0; i < n; i++)
 		if (page_state(first + i, gen))
 			c->suspect[i / 64] |= 1ULL << (i % 64);
-	c->seen_discarded += ask(first, n, c->discarded, token, stop);
+	c->seen_discarded += ask(first, n, c->discarded, token, stop, cpu, gen);
 	judge(c, cpu, first, n, gen);
 	c->rounds++;
 	c->pages += n;
@@ -122,24 +132,27 @@ static void stress_cpu_run(unsigned int cpu)
 	uint64_t token = 0, gen = 0;
 	bool stop = false;
 
-	ask(first, n, c->discarded, &token, &stop);
+	ask(first, n, c->discarded, &token, &stop, cpu, gen);
 	while (!stop) {
 		gen++;
 		stress_round(c, cpu, first, n, gen, true, &token, &stop);
 		if (!hold)
 			continue;
-		/* Holding still: the host decides what is hot; the data must survive its reclaim. */
-		while (!stop) {
+		/* Holding still: the host reclaims or merges; the data must survive it. */
+		while (!stop && host_gen[cpu] <= gen) {
 			uint64_t until = host_time_ns() + 100000000ULL, t = token;
 
 			while (host_time_ns() < until)
 				for (int i = 0; i < 1000; i++)
 					cpu_relax();
-			ask(first, n, c->discarded, &t, &stop);
+			ask(first, n, c->discarded, &t, &stop, cpu, gen);
 		}
+		/* Verified before anything is rewritten: what the host did kept the content. */
 		stop = false;
 		stress_round(c, cpu, first, n, gen, false, &token, &stop);
-		break;
+		if (stop)
+			break;
+		gen = host_gen[cpu] - 1;
 	}
 }
 
@@ -160,7 +173,8 @@ static bool stress_info(const struct guest_info *gi)
 	    !req.ret[2] || req.ret[2] > 512 || req.ret[0] < (uint64_t)(uintptr_t)_end)
 		return false;
 	words = req.ret[2];
-	hold = req.ret[3];
+	hold = req.ret[3] & GUEST_STRESS_HOLD;
+	same = !!(req.ret[3] & GUEST_STRESS_SAME);
 	area_pages = req.ret[1];
 	atomic_set(&area_gpa, req.ret[0]);
 	return true;

@@ -95,20 +95,33 @@ static int req_info(struct vm *vm, const struct guest_request *req, uint64_t ret
 	ret[0] = STRESS_AREA_GPA;
 	ret[1] = c->area_pages;
 	ret[2] = c->sc->words;
-	ret[3] = c->sc->hold;
+	ret[3] = (c->sc->hold ? GUEST_STRESS_HOLD : 0) | (c->sc->same ? GUEST_STRESS_SAME : 0);
 	return GUEST_REQ_OK;
 }
 
-static void count_slice_ask(struct stress_ctx *c, uint64_t first)
+static void count_slice_ask(struct stress_ctx *c, uint64_t first, uint64_t gen)
 {
 	pthread_mutex_lock(&c->lock);
 	for (unsigned int i = 0; i < 8; i++)
 		if (!c->slice_asks[i] || c->slice_first[i] == first) {
 			c->slice_first[i] = first;
 			c->slice_asks[i]++;
+			if (gen > c->slice_gen[i])
+				c->slice_gen[i] = gen;
 			break;
 		}
 	pthread_mutex_unlock(&c->lock);
+}
+
+bool stress_guest_at(struct stress_ctx *c, uint64_t gen)
+{
+	unsigned int want = c->vm->nr_vcpus < 8 ? c->vm->nr_vcpus : 8, done = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (unsigned int i = 0; i < 8; i++)
+		done += c->slice_asks[i] && c->slice_gen[i] >= gen;
+	pthread_mutex_unlock(&c->lock);
+	return done == want;
 }
 
 bool stress_guest_written(struct stress_ctx *c)
@@ -146,8 +159,9 @@ static int req_discards(struct vm *vm, const struct guest_request *req,
 		}
 	ret[1] = atomic_load(&c->over);
 	ret[2] = set;
+	ret[3] = atomic_load(&c->want_gen);
 	if (c->sc->hold)
-		count_slice_ask(c, first);
+		count_slice_ask(c, first, req->args[4]);
 	atomic_fetch_add(&c->guest_rounds, 1);
 	return GUEST_REQ_OK;
 }
@@ -322,6 +336,19 @@ static void evaluate(struct stress_ctx *c, int status)
 		if (!r->events[MMIRROR_CB_INVALIDATE][ev])
 			stress_fail(c, "no %s invalidation arrived", stress_ev_name(ev));
 	}
+	for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++) {
+		uint64_t n = 0;
+
+		if (!(c->sc->expect_cb & (1U << cb)))
+			continue;
+		for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
+			n += r->events[cb][ev];
+		r->checks++;
+		if (!n)
+			stress_fail(c, "no %s callback arrived", stress_cb_name(cb));
+	}
+	if (c->sc->evaluate)
+		c->sc->evaluate(c);
 	r->checks += c->sc->expect_huge;
 	if (c->sc->expect_huge && !r->huge_events)
 		stress_fail(c, "no invalidation of a huge page arrived");
@@ -418,6 +445,7 @@ static void run_scenario(struct stress_run *run, const struct stress_scenario *s
 	int status;
 
 	memset(r, 0, sizeof(*r));
+	atomic_store(&c.want_gen, 1);
 	r->name = sc->name;
 	r->ran = true;
 	pthread_mutex_init(&c.lock, NULL);

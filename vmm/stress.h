@@ -38,6 +38,15 @@ struct stress_result {
 	/* ageing: pages of each set evicted under pressure with the young answer on and off */
 	bool ageing;
 	uint64_t hot_evicted[2], cold_evicted[2], hot_pages, cold_pages;
+	/*
+	 * ksm: cycles of merging then rewriting; the most pages_sharing seen; area pages found
+	 * sharing a frame when ksmd was stopped, and of those, unshared by the guest's rewrite.
+	 */
+	bool ksm;
+	uint64_t ksm_cycles, ksm_sharing, ksm_merged, ksm_broken;
+	/* migrate: move_pages calls, pages moved to node 0 and to node 1, pages that stayed */
+	bool migrate;
+	uint64_t move_calls, moved[2], move_stayed;
 	char fail_text[STRESS_MAX_FAIL_TEXT]; /* the first failure, or why it was skipped */
 };
 

@@ -100,6 +100,20 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 				on ? "on" : "off", r->hot_evicted[on], r->hot_pages,
 				r->cold_evicted[on], r->cold_pages);
 	}
+	for (unsigned int i = 0; i < run->nr_results; i++) {
+		const struct stress_result *r = &run->result[i];
+
+		if (r->ran && r->ksm)
+			fprintf(f,
+				"ksm: %" PRIu64 " cycles, pages_sharing up to %" PRIu64 ", %" PRIu64
+				" area pages merged, %" PRIu64 " unmerged by guest writes\n",
+				r->ksm_cycles, r->ksm_sharing, r->ksm_merged, r->ksm_broken);
+		if (r->ran && r->migrate)
+			fprintf(f,
+				"migrate: %" PRIu64 " move_pages calls, %" PRIu64 " pages moved to "
+				"node 0, %" PRIu64 " to node 1, %" PRIu64 " stayed\n",
+				r->move_calls, r->moved[0], r->moved[1], r->move_stayed);
+	}
 	fprintf(f, "stress: %s (%" PRIu64 " failure%s)\n",
 		stress_total_failures(run) ? "FAILED" : "passed", stress_total_failures(run),
 		stress_total_failures(run) == 1 ? "" : "s");
@@ -180,6 +194,16 @@ static void json_result(FILE *f, const struct stress_result *r)
 			", \"cold_evicted\": %" PRIu64 "}}",
 			r->hot_pages, r->cold_pages, r->hot_evicted[1], r->cold_evicted[1],
 			r->hot_evicted[0], r->cold_evicted[0]);
+	if (r->ksm)
+		fprintf(f,
+			", \"ksm\": {\"cycles\": %" PRIu64 ", \"pages_sharing\": %" PRIu64
+			", \"merged\": %" PRIu64 ", \"unmerged\": %" PRIu64 "}",
+			r->ksm_cycles, r->ksm_sharing, r->ksm_merged, r->ksm_broken);
+	if (r->migrate)
+		fprintf(f,
+			", \"migrate\": {\"calls\": %" PRIu64 ", \"to_node0\": %" PRIu64
+			", \"to_node1\": %" PRIu64 ", \"stayed\": %" PRIu64 "}",
+			r->move_calls, r->moved[0], r->moved[1], r->move_stayed);
 	fprintf(f, ", \"events\": ");
 	json_events(f, r->events);
 	fprintf(f, "}");

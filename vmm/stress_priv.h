@@ -19,10 +19,14 @@ struct stress_scenario {
 	uint32_t expect; /* MMIRROR_EV_* bits that must arrive as invalidations */
 	bool expect_huge; /* invalidations widened to 2 MiB must arrive */
 	bool hold; /* the guest writes once, then holds still until the end, then verifies */
+	bool same; /* pages of a class (page number modulo 8) get identical content (ksm) */
+	uint32_t expect_cb; /* MMIRROR_CB_* bits: callbacks that must arrive (any type) */
 	/* Before the vCPUs start (0, or -errno and the reason in res->fail_text: skipped). */
 	int (*setup)(struct stress_ctx *c);
 	void (*op)(struct stress_ctx *c);
 	void (*teardown)(struct stress_ctx *c);
+	/* After the run and its events are in: the scenario's own requirements. */
+	void (*evaluate)(struct stress_ctx *c);
 	/* Instead of a VM of its own: runs the scenario whole (0, or -errno: skipped). */
 	int (*run)(struct stress_ctx *c, struct stress_run *run);
 };
@@ -44,6 +48,9 @@ struct stress_ctx {
 	atomic_uint_fast64_t guest_rounds;
 	pthread_mutex_t lock; /* res->fail_text */
 	uint64_t slice_first[8], slice_asks[8]; /* hold: which slices asked, how often */
+	uint64_t slice_gen[8]; /* hold: the generation each slice has written */
+	atomic_uint_fast64_t want_gen; /* hold: the generation the host asks the guest to write */
+	void *priv; /* the scenario's own state */
 	const char *last_op; /* for the report of a crash */
 	char cgroup[128]; /* the memcg the scenario made, or "" */
 	char old_cgroup[160];
@@ -72,5 +79,15 @@ void stress_memcg_leave(struct stress_ctx *c);
 int stress_memcg_enter_child(struct stress_ctx *c, uint64_t max);
 void stress_memcg_remove(struct stress_ctx *c);
 int stress_teardown_run(struct stress_ctx *c, struct stress_run *run);
+
+/* hold: every slice has written generation gen. */
+bool stress_guest_at(struct stress_ctx *c, uint64_t gen);
+int stress_ksm_setup(struct stress_ctx *c);
+void stress_ksm_op(struct stress_ctx *c);
+void stress_ksm_teardown(struct stress_ctx *c);
+void stress_ksm_evaluate(struct stress_ctx *c);
+void stress_migrate_evaluate(struct stress_ctx *c);
+int stress_migrate_setup(struct stress_ctx *c);
+void stress_migrate_op(struct stress_ctx *c);
 
 #endif

@@ -105,14 +105,19 @@
 #define GUEST_REQ_HOST_TIME 2 /* ret[0] = host CLOCK_MONOTONIC in ns */
 /*
  * mirrorvm stress (vmm/stress*.c): STRESS_INFO: ret[0] = first gpa of the perturbed area, ret[1] =
- * its pages, ret[2] = words written per page, ret[3] = 1: write once, hold still until the run
- * is over, then verify (the host measures reclaim meanwhile). STRESS_DISCARDS: args[0] = first page (area
- * index), args[1] = pages, args[2] = gpa of a bitmap (one bit per page) the host fills with the
- * pages it discarded since token args[3] or is discarding now; ret[0] = the next token, ret[1] = 1
- * when the run is over, ret[2] = pages set.
+ * its pages, ret[2] = words written per page, ret[3] = GUEST_STRESS_* flags. HOLD: write once,
+ * then hold still, rewriting (after verifying) only when the host asks for a new generation,
+ * and verify at the end. SAME: every page of a class (page number modulo 8) gets the same
+ * content, so KSM can merge them. STRESS_DISCARDS: args[0] = first page (area index), args[1] =
+ * pages, args[2] = gpa of a bitmap (one bit per page) the host fills with the pages it discarded
+ * since token args[3] or is discarding now, args[4] = the generation the asking vCPU has
+ * written; ret[0] = the next token, ret[1] = 1 when the run is over, ret[2] = pages set, ret[3] =
+ * the generation the host wants written (HOLD).
  */
 #define GUEST_REQ_STRESS_INFO 16
 #define GUEST_REQ_STRESS_DISCARDS 17
+#define GUEST_STRESS_HOLD (1U << 0)
+#define GUEST_STRESS_SAME (1U << 1)
 #define GUEST_REQ_MAX 64 /* opcodes below this may be registered by the host */
 
 #define GUEST_REQ_OK 0
