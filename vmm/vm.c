@@ -188,7 +188,15 @@ static int vm_open_kvm(struct vm *vm, char *err, size_t errlen)
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0)
 		return vm_err(err, errlen, -errno, "KVM_GET_VCPU_MMAP_SIZE");
-	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	/*
+	 * KVM_CREATE_VM registers KVM's mmu_notifier, which gives up with EINTR on a pending signal
+	 * (mm_take_all_locks); the signal is handled on the way out, so try again.
+	 */
+	for (int tries = 0; tries < 100; tries++) {
+		vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+		if (vm->fd >= 0 || errno != EINTR)
+			break;
+	}
 	if (vm->fd < 0)
 		return vm_err(err, errlen, -errno, "KVM_CREATE_VM");
 	/* Intel needs these three pages below 4 GiB; they sit at the top of the MMIO hole. */
