@@ -29,8 +29,8 @@ static const char *const ev_absent_why[STRESS_NR_EV] = {
 				       "sends it; guest RAM is private anonymous memory",
 	[MMIRROR_EV_RELEASE] = "6.1 never invalidates with it: exit_mmap calls ->release "
 			       "(the release callback) and unmaps with UNMAP",
-	[MMIRROR_EV_MIGRATE] = "only migrate_vma_* (device memory); 6.1 move_pages "
-			       "invalidates with CLEAR through try_to_migrate",
+	[MMIRROR_EV_MIGRATE] = "only migrate_vma_* (device memory); the migrate scenario's "
+			       "move_pages invalidates with CLEAR (try_to_migrate_one)",
 	[MMIRROR_EV_EXCLUSIVE] = "only make_device_exclusive_range (device drivers' atomics)",
 };
 

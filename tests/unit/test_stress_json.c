@@ -81,6 +81,15 @@ static bool valid_json(const char *text)
 	return end && !*skip_ws(end);
 }
 
+static unsigned int count(const char *text, const char *what)
+{
+	unsigned int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
 static char *render(const struct stress_run *run)
 {
 	char *buf = NULL;
@@ -97,9 +106,10 @@ static char *render(const struct stress_run *run)
 int main(void)
 {
 	static struct stress_run run = {
-		.seed = 7, .duration_ms = 20000, .mem_size = 64 << 20, .nr_cpus = 2, .nr_results = 3
+		.seed = 7, .duration_ms = 20000, .mem_size = 64 << 20, .nr_cpus = 2, .nr_results = 5
 	};
 	struct stress_result *a = &run.result[0], *b = &run.result[1], *c = &run.result[2];
+	struct stress_result *k = &run.result[3], *m = &run.result[4];
 	char *text;
 
 	a->name = "munmap-race";
@@ -120,6 +130,20 @@ int main(void)
 	c->hot_pages = 100;
 	c->hot_evicted[1] = 3;
 	c->cold_evicted[0] = 77;
+	k->name = "ksm";
+	k->ran = true;
+	k->ksm = true;
+	k->ksm_cycles = 3;
+	k->ksm_sharing = 504;
+	k->ksm_merged = 1536;
+	k->ksm_broken = 1024;
+	m->name = "migrate";
+	m->ran = true;
+	m->migrate = true;
+	m->move_calls = 9;
+	m->moved[0] = 1000;
+	m->moved[1] = 2000;
+	m->move_stayed = 4;
 
 	text = render(&run);
 	ok(text != NULL, "rendered");
@@ -141,6 +165,14 @@ int main(void)
 		   strstr(text, "\"young_off\": {\"hot_evicted\": 0, \"cold_evicted\": 77}") !=
 			   NULL,
 	   "ageing figures, on and off");
+	ok(strstr(text, "\"ksm\": {\"cycles\": 3, \"pages_sharing\": 504, \"merged\": 1536, "
+			"\"unmerged\": 1024}") != NULL,
+	   "ksm figures");
+	ok(strstr(text, "\"migrate\": {\"calls\": 9, \"to_node0\": 1000, \"to_node1\": 2000, "
+			"\"stayed\": 4}") != NULL,
+	   "migrate figures");
+	ok(count(text, "\"ksm\": {") == 1 && count(text, "\"migrate\": {") == 1,
+	   "ksm and migrate objects only in their own scenarios");
 	ok(strstr(text, "\"coverage\": {\"invalidate\": {\"UNMAP\": 0, \"CLEAR\": 124") != NULL,
 	   "coverage sums the scenarios");
 	ok(strstr(text,

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The default stress suite passes with the mirror on: exit 0, every scenario ran with the mirror,
-# the coverage table shows the event types 6.1 produces for these operations, ageing evicts fewer
-# hot pages with the mirror's young answer than without, VMMs killed, OOM-killed or exiting
-# mid-storm leave the module nothing (rmmod works), and --json agrees.
+# The default stress suite passes with the mirror on: exit 0, every scenario ran (none skipped)
+# with the mirror, the coverage table shows the event types 6.1 produces for these operations,
+# ageing evicts fewer hot pages with the mirror's young answer than without, ksmd merged pages
+# that the guest then unmerged by writing, move_pages moved pages both ways, VMMs killed,
+# OOM-killed or exiting mid-storm leave the module nothing (rmmod works), and --json agrees.
+# Needs the box's two NUMA nodes (tools/box --numa) for migrate.
 # usage: suite.sh MIRRORVM DURATION
 set -u
 mvm=$1 duration=$2
@@ -19,7 +21,12 @@ grep -v '^check: ok' "$dir/err" | grep -v '^stress: .*: *[0-9]*s round' | tail -
 cat "$dir/out"
 fail() { echo "FAIL: $*"; exit 1; }
 [ "$rc" = 0 ] || fail "exit $rc"
-[ "$(grep -c '^mirror: on' "$dir/err")" = 5 ] || fail "want the mirror on in 5 scenarios"
+[ "$(grep -c '^mirror: on' "$dir/err")" = 7 ] || fail "want the mirror on in 7 scenarios"
+grep -Eq '^[a-z-]+ +skipped:' "$dir/out" && fail "a scenario was skipped"
+grep -Eq '^ksm: [1-9][0-9]* cycles, pages_sharing up to [1-9][0-9]*, [1-9][0-9]* area pages merged, [1-9][0-9]* unmerged' \
+	"$dir/out" || fail "no ksm figures"
+grep -Eq '^migrate: [1-9][0-9]* move_pages calls, [1-9][0-9]* pages moved to node 0, [1-9][0-9]* to node 1' \
+	"$dir/out" || fail "no migrate figures"
 grep -q '^stress: passed (0 failures)' "$dir/out" || fail "no passing summary"
 grep -q '^coverage (records by callback x event type):' "$dir/out" || fail "no coverage table"
 grep -q 'MIGRATE .*move_pages invalidates with CLEAR' "$dir/out" || fail "no note on MIGRATE"
@@ -32,12 +39,14 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["passed"] is True and r["failures"] == 0, r["failures"]
 names = [s["name"] for s in r["scenarios"]]
-assert names == ["munmap-race", "thp", "swap", "ageing", "softdirty", "teardown"], names
+assert names == ["munmap-race", "thp", "swap", "ageing", "softdirty", "ksm", "migrate",
+                 "teardown"], names
+sc = {s["name"]: s for s in r["scenarios"]}
 for s in r["scenarios"]:
     assert s["status"] == "passed" and s["mirror"] and s["rounds"] > 0, s
     assert s["guest_rounds"] > 0 or s["name"] == "teardown", s
     assert s["stale"] == 0 and s["huge_partial"] == 0, s
-assert r["scenarios"][1]["huge_events"] > 0
+assert sc["thp"]["huge_events"] > 0
 cov = r["coverage"]
 # What 6.1 produces for these operations on private anonymous memory must all be seen.
 for cb, ev in [("invalidate", "UNMAP"), ("invalidate", "CLEAR"), ("invalidate", "PROTECTION_VMA"),
@@ -45,11 +54,23 @@ for cb, ev in [("invalidate", "UNMAP"), ("invalidate", "CLEAR"), ("invalidate", 
                ("range_start", "CLEAR"), ("range_end", "CLEAR"), ("clear_flush_young", "none"),
                ("change_pte", "none")]:
     assert cov[cb][ev] > 0, (cb, ev, cov[cb][ev])
-a = r["scenarios"][3]["ageing"]
+a = sc["ageing"]["ageing"]
 assert a["hot_pages"] > 0 and a["cold_pages"] > 0, a
 # The mirror's young answer is what protects the hot set.
 assert a["young_on"]["hot_evicted"] < a["young_off"]["hot_evicted"], a
-assert r["scenarios"][5]["rounds"] == 3, r["scenarios"][5]
+assert sc["teardown"]["rounds"] == 3, sc["teardown"]
+k = sc["ksm"]["ksm"]
+# Merged (pages_sharing > 0, area pages sharing frames), then unmerged by the guest's writes,
+# each COW break a change_pte; KSM's write_protect_page/replace_page and the COW invalidate with
+# CLEAR.
+assert k["cycles"] > 0 and k["pages_sharing"] > 0 and k["merged"] > 0 and k["unmerged"] > 0, k
+ke = sc["ksm"]["events"]
+assert ke["invalidate"]["CLEAR"] > 0 and ke["change_pte"]["none"] > 0, ke
+m = sc["migrate"]["migrate"]
+assert m["calls"] > 0 and m["to_node0"] > 0 and m["to_node1"] > 0, m
+# 6.1's move_pages invalidates with CLEAR (try_to_migrate_one), never MIGRATE.
+me = sc["migrate"]["events"]["invalidate"]
+assert me["CLEAR"] > 0 and me["MIGRATE"] == 0, me
 PY
 for how in SIGKILL 'OOM kill' 'exit mid-storm'; do
 	grep -q "^stress: teardown: child ended by $how" "$dir/err" || fail "teardown: $how"
