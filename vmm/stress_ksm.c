@@ -28,7 +28,8 @@
  * Mergeable pages at the start of each vCPU's slice. In the TCG box a vCPU's first touch of a
  * merged page costs milliseconds (read and COW break alike), so not the whole area.
  */
-#define KSM_SLICE_PAGES 256ULL
+#define KSM_SLICE_PAGES 128ULL
+#define NUMA_BALANCING "/proc/sys/kernel/numa_balancing"
 
 enum ksm_phase { KSM_WAIT, KSM_MERGING, KSM_BREAKING };
 
@@ -36,6 +37,7 @@ static const char *const ksm_knobs[] = { "run", "pages_to_scan", "sleep_millisec
 
 struct ksm_state {
 	char old[3][32]; /* ksm_knobs' values before the run */
+	char old_numa[16]; /* NUMA_BALANCING before the run, or "" */
 	enum ksm_phase phase;
 	uint64_t t0, last_count, merged, mergeable;
 	uint64_t *pfn; /* scratch: the area's PFNs */
@@ -51,13 +53,11 @@ static uint64_t ksm_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int ksm_read(const char *knob, char *buf, size_t size)
+static int read_line(const char *path, char *buf, size_t size)
 {
-	char path[96];
 	int fd, ret = 0;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), KSM_DIR "%s", knob);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -70,6 +70,26 @@ static int ksm_read(const char *knob, char *buf, size_t size)
 	}
 	close(fd);
 	return ret;
+}
+
+static int ksm_read(const char *knob, char *buf, size_t size)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), KSM_DIR "%s", knob);
+	return read_line(path, buf, size);
+}
+
+/*
+ * NUMA balancing off for the run: in the two-node box, once its hinting scan had been over the
+ * area (pages the holding guest does not touch), ksmd merged nothing more (every page counted
+ * in pages_volatile, cycle after cycle); with it off every cycle merged them all.
+ */
+static void numa_balancing_off(struct ksm_state *k)
+{
+	if (read_line(NUMA_BALANCING, k->old_numa, sizeof(k->old_numa)) ||
+	    !strcmp(k->old_numa, "0") || stress_write_file(NUMA_BALANCING, "0"))
+		k->old_numa[0] = 0;
 }
 
 static int ksm_write(const char *knob, const char *value)
@@ -190,6 +210,7 @@ int stress_ksm_setup(struct stress_ctx *c)
 		ret = ksm_write("pages_to_scan", buf);
 	if (!ret)
 		ret = ksm_write("sleep_millisecs", "0");
+	numa_balancing_off(k);
 	if (ret) {
 		snprintf(c->res->fail_text, sizeof(c->res->fail_text), "setting up ksmd: %s",
 			 strerror(-ret));
@@ -328,6 +349,9 @@ void stress_ksm_teardown(struct stress_ctx *c)
 		if (ksm_write(ksm_knobs[i], k->old[i]))
 			fprintf(stderr, "stress: ksm: cannot restore %s%s to %s\n", KSM_DIR,
 				ksm_knobs[i], k->old[i]);
+	if (k->old_numa[0] && stress_write_file(NUMA_BALANCING, k->old_numa))
+		fprintf(stderr, "stress: ksm: cannot restore %s to %s\n", NUMA_BALANCING,
+			k->old_numa);
 	free(k->pfn);
 	k->pfn = NULL;
 	c->priv = NULL;
