@@ -29,7 +29,6 @@
  * merged page costs milliseconds (read and COW break alike), so not the whole area.
  */
 #define KSM_SLICE_PAGES 128ULL
-#define NUMA_BALANCING "/proc/sys/kernel/numa_balancing"
 
 enum ksm_phase { KSM_WAIT, KSM_MERGING, KSM_BREAKING };
 
@@ -37,7 +36,6 @@ static const char *const ksm_knobs[] = { "run", "pages_to_scan", "sleep_millisec
 
 struct ksm_state {
 	char old[3][32]; /* ksm_knobs' values before the run */
-	char old_numa[16]; /* NUMA_BALANCING before the run, or "" */
 	enum ksm_phase phase;
 	uint64_t t0, last_count, merged, mergeable;
 	uint64_t *pfn; /* scratch: the area's PFNs */
@@ -78,18 +76,6 @@ static int ksm_read(const char *knob, char *buf, size_t size)
 
 	snprintf(path, sizeof(path), KSM_DIR "%s", knob);
 	return read_line(path, buf, size);
-}
-
-/*
- * NUMA balancing off for the run: in the two-node box, once its hinting scan had been over the
- * area (pages the holding guest does not touch), ksmd merged nothing more (every page counted
- * in pages_volatile, cycle after cycle); with it off every cycle merged them all.
- */
-static void numa_balancing_off(struct ksm_state *k)
-{
-	if (read_line(NUMA_BALANCING, k->old_numa, sizeof(k->old_numa)) ||
-	    !strcmp(k->old_numa, "0") || stress_write_file(NUMA_BALANCING, "0"))
-		k->old_numa[0] = 0;
 }
 
 static int ksm_write(const char *knob, const char *value)
@@ -210,7 +196,12 @@ int stress_ksm_setup(struct stress_ctx *c)
 		ret = ksm_write("pages_to_scan", buf);
 	if (!ret)
 		ret = ksm_write("sleep_millisecs", "0");
-	numa_balancing_off(k);
+	/*
+	 * In the two-node box, once NUMA balancing's hinting scan had been over the area (which
+	 * the holding guest does not touch), ksmd merged nothing more (every page counted in
+	 * pages_volatile, cycle after cycle); with it off every cycle merged them all.
+	 */
+	stress_numa_balancing_off(c);
 	if (ret) {
 		snprintf(c->res->fail_text, sizeof(c->res->fail_text), "setting up ksmd: %s",
 			 strerror(-ret));
@@ -349,9 +340,7 @@ void stress_ksm_teardown(struct stress_ctx *c)
 		if (ksm_write(ksm_knobs[i], k->old[i]))
 			fprintf(stderr, "stress: ksm: cannot restore %s%s to %s\n", KSM_DIR,
 				ksm_knobs[i], k->old[i]);
-	if (k->old_numa[0] && stress_write_file(NUMA_BALANCING, k->old_numa))
-		fprintf(stderr, "stress: ksm: cannot restore %s to %s\n", NUMA_BALANCING,
-			k->old_numa);
+	stress_numa_balancing_restore(c);
 	free(k->pfn);
 	k->pfn = NULL;
 	c->priv = NULL;

@@ -249,6 +249,30 @@ void stress_memcg_leave(struct stress_ctx *c)
 	stress_memcg_remove(c);
 }
 
+#define NUMA_BALANCING "/proc/sys/kernel/numa_balancing"
+
+void stress_numa_balancing_off(struct stress_ctx *c)
+{
+	char *v = c->old_numa_balancing;
+	int fd = open(NUMA_BALANCING, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, v, sizeof(c->old_numa_balancing) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	v[n > 0 ? n : 0] = 0;
+	v[strcspn(v, "\n")] = 0;
+	if (!v[0] || !strcmp(v, "0") || stress_write_file(NUMA_BALANCING, "0"))
+		v[0] = 0;
+}
+
+void stress_numa_balancing_restore(struct stress_ctx *c)
+{
+	if (c->old_numa_balancing[0] && stress_write_file(NUMA_BALANCING, c->old_numa_balancing))
+		fprintf(stderr, "stress: cannot restore %s to %s\n", NUMA_BALANCING,
+			c->old_numa_balancing);
+	c->old_numa_balancing[0] = 0;
+}
+
 /* A memcg whose memory.max is below the guest's size, or MADV_PAGEOUT alone without one. */
 static int swap_setup(struct stress_ctx *c)
 {
@@ -343,7 +367,7 @@ const struct stress_scenario stress_scenarios[] = {
 	  .hold = true,
 	  .setup = stress_ageing_setup,
 	  .op = stress_ageing_op,
-	  .teardown = stress_memcg_leave },
+	  .teardown = stress_ageing_teardown },
 	{ .name = "softdirty",
 	  .in_default = true,
 	  .words = 8,

@@ -54,6 +54,7 @@ struct stress_ctx {
 	const char *last_op; /* for the report of a crash */
 	char cgroup[128]; /* the memcg the scenario made, or "" */
 	char old_cgroup[160];
+	char old_numa_balancing[16]; /* to restore, or "" */
 };
 
 extern const struct stress_scenario stress_scenarios[];
@@ -70,6 +71,7 @@ void stress_discard_end(struct stress_ctx *c, uint64_t page, uint64_t n);
 bool stress_guest_written(struct stress_ctx *c);
 int stress_ageing_setup(struct stress_ctx *c);
 void stress_ageing_op(struct stress_ctx *c);
+void stress_ageing_teardown(struct stress_ctx *c);
 
 /* The scenarios' memcg: a child of the root cgroup holding the whole VMM. */
 int stress_write_file(const char *path, const char *text);
@@ -79,6 +81,9 @@ void stress_memcg_leave(struct stress_ctx *c);
 int stress_memcg_enter_child(struct stress_ctx *c, uint64_t max);
 void stress_memcg_remove(struct stress_ctx *c);
 int stress_teardown_run(struct stress_ctx *c, struct stress_run *run);
+/* /proc/sys/kernel/numa_balancing off for the scenario (where it exists), and back. */
+void stress_numa_balancing_off(struct stress_ctx *c);
+void stress_numa_balancing_restore(struct stress_ctx *c);
 
 /* hold: every slice has written generation gen. */
 bool stress_guest_at(struct stress_ctx *c, uint64_t gen);
