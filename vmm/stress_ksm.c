@@ -190,7 +190,11 @@ int stress_ksm_setup(struct stress_ctx *c)
 			 strerror(-ret));
 		goto fail;
 	}
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c->area_pages);
+	/*
+	 * One batch is one pass over the mergeable pages: writing run 0 waits for the batch in
+	 * progress, and a batch of the whole area went over those pages ~50 times (seconds here).
+	 */
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)k->mergeable);
 	ret = ksm_write("run", "0");
 	if (!ret)
 		ret = ksm_write("pages_to_scan", buf);
