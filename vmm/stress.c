@@ -25,6 +25,7 @@
 #define STRESS_OPS_PER_GUEST_ROUND 2
 #define STRESS_OPS_PER_CHECK 8
 #define STRESS_GRACE_NS (90ULL * 1000000000ULL)
+#define STRESS_OVERTIME_NS (60ULL * 1000000000ULL) /* the most a scenario's more() adds */
 #define HUGE_SIZE (2ULL << 20)
 
 static struct stress_ctx *stress_cur; /* the scenario running, for the request handlers */
@@ -269,7 +270,9 @@ static void *stress_thread(void *arg)
 	uint64_t start = now_ns(), last = start, last_check = start, ops = 0;
 	uint64_t end = start + c->duration_ns;
 
-	while (!atomic_load(&c->vm->stopping) && now_ns() < end) {
+	while (!atomic_load(&c->vm->stopping) &&
+	       (now_ns() < end ||
+		(c->sc->more && c->sc->more(c) && now_ns() < end + STRESS_OVERTIME_NS))) {
 		/* Paced by the guest: a few operations per verified round, whatever the speed. */
 		if (c->res->ops < STRESS_OPS_PER_GUEST_ROUND * atomic_load(&c->guest_rounds) + 4) {
 			c->sc->op(c);
@@ -297,6 +300,7 @@ static void *stress_thread(void *arg)
 		}
 	}
 	check_point(c);
+	end = now_ns();
 	atomic_store(&c->over, true);
 	/* The guest finishes its round and exits; one that never does is stopped. */
 	while (!atomic_load(&c->vm->stopping) && now_ns() < end + STRESS_GRACE_NS)

@@ -332,6 +332,15 @@ void stress_ksm_evaluate(struct stress_ctx *c)
 			    (unsigned long long)change_pte, (unsigned long long)r->ksm_broken);
 }
 
+/*
+ * A loaded machine may not finish a cycle (the guest's first write, a merge, its verify and
+ * rewrite) within the duration: the run goes on until one has completed.
+ */
+bool stress_ksm_more(struct stress_ctx *c)
+{
+	return !c->res->ksm_cycles;
+}
+
 void stress_ksm_teardown(struct stress_ctx *c)
 {
 	struct ksm_state *k = c->priv;

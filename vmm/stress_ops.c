@@ -383,6 +383,7 @@ const struct stress_scenario stress_scenarios[] = {
 	  .setup = stress_ksm_setup,
 	  .op = stress_ksm_op,
 	  .teardown = stress_ksm_teardown,
+	  .more = stress_ksm_more,
 	  .evaluate = stress_ksm_evaluate },
 	{ .name = "migrate",
 	  .in_default = true,

@@ -25,6 +25,8 @@ struct stress_scenario {
 	int (*setup)(struct stress_ctx *c);
 	void (*op)(struct stress_ctx *c);
 	void (*teardown)(struct stress_ctx *c);
+	/* After the duration: true while the scenario has not yet done what it must (overtime). */
+	bool (*more)(struct stress_ctx *c);
 	/* After the run and its events are in: the scenario's own requirements. */
 	void (*evaluate)(struct stress_ctx *c);
 	/* Instead of a VM of its own: runs the scenario whole (0, or -errno: skipped). */
@@ -91,6 +93,7 @@ int stress_ksm_setup(struct stress_ctx *c);
 void stress_ksm_op(struct stress_ctx *c);
 void stress_ksm_teardown(struct stress_ctx *c);
 void stress_ksm_evaluate(struct stress_ctx *c);
+bool stress_ksm_more(struct stress_ctx *c);
 void stress_migrate_evaluate(struct stress_ctx *c);
 int stress_migrate_setup(struct stress_ctx *c);
 void stress_migrate_op(struct stress_ctx *c);
