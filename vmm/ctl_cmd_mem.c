@@ -10,11 +10,8 @@
 
 #include "ctl_server.h"
 #include "mmu.h"
+#include "mirrorvm/madvise.h"
 #include "vm.h"
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
 
 #define SHADOW_MAX_PAGES 4096
 #define HUGE_SIZE (2ULL << 20)

@@ -13,14 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mirrorvm/madvise.h"
 #include "stress_priv.h"
 
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
 
 #define PAGE 4096ULL
 #define HUGE_PAGES 512ULL

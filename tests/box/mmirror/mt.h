@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "mirrorvm/madvise.h"
 #include "mmu.h"
 
 #define MT_PAGE 4096UL
@@ -19,12 +20,6 @@
 #define MT_GPA 0x40000000ULL
 #define MT_EVENTS_MAX 65536
 
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
 
 #define mt_fail(...)                                                                       \
 	do {                                                                               \
