@@ -61,14 +61,21 @@ err:
 	return ret;
 }
 
-struct virtio_balloon *linux_balloon;
-
-/* `mirrorvm ctl SOCKET balloon SIZE`: the balloon's target, set from the control thread. */
-static int linux_balloon_target(void *opaque, uint64_t bytes)
+/* `mirrorvm ctl SOCKET balloon [SIZE]`, from the control thread. */
+static int linux_balloon_ctl(void *opaque, const uint64_t *bytes, struct ctl_balloon_state *st)
 {
-	if (bytes / 4096 > UINT32_MAX)
+	struct virtio_balloon_counts c;
+
+	if (bytes && *bytes / 4096 > UINT32_MAX)
 		return -ERANGE;
-	virtio_balloon_set_target(opaque, (uint32_t)(bytes / 4096));
+	if (bytes)
+		virtio_balloon_set_target(opaque, (uint32_t)(*bytes / 4096));
+	virtio_balloon_counts(opaque, &c);
+	*st = (struct ctl_balloon_state){ .target = c.target,
+					  .actual = c.actual,
+					  .inflated = c.inflated,
+					  .deflated = c.deflated,
+					  .reported = c.reported };
 	return 0;
 }
 
@@ -90,8 +97,7 @@ static int linux_devices_create(struct vm *vm, const struct vm_config *cfg)
 			return -ENOMEM;
 		virtio_balloon_init(&b->balloon, vm_gmem(vm), cfg->balloon_report);
 		ret = virtio_pci_add(&b->vp, vm, &b->balloon.vd);
-		linux_balloon = &b->balloon;
-		ctl_set_balloon(linux_balloon_target, &b->balloon);
+		ctl_set_balloon(linux_balloon_ctl, &b->balloon);
 		if (!ret && cfg->balloon_steps)
 			ret = virtio_balloon_schedule(&b->balloon, cfg->balloon_steps);
 	}
