@@ -12,16 +12,18 @@ mirrorvm=$1 initrd=$2
 mib=64
 pages=$((mib * 256))
 sock=$work/ctl.sock
+log=$work/console.log
 # --no-thp: a 4 KiB DONTNEED inside a THP invalidates the whole 2 MiB, which would let a few
 # balloon pages count for many; with 4 KiB pages each invalidated page is one balloon page.
+say "booting $(basename "$KERNEL") (pvh) with a balloon"
 "$mirrorvm" run --mem 256M --no-thp --kernel "$KERNEL" --pvh --initrd "$initrd" \
 	--cmdline "$CMDLINE_BASE mvtest=balloon mvfill=auto mvsecs=150" \
-	--balloon --control "$sock" --stats >"$work/log" 2>&1 &
+	--balloon --control "$sock" --stats >"$log" 2>&1 &
 vm=$!
 ctl() { "$mirrorvm" ctl "$@"; }
 fail() {
 	echo "FAIL: $*"
-	tail -n 25 "$work/log"
+	tail -n 25 "$log"
 	kill "$vm" 2>/dev/null
 	exit 1
 }
@@ -43,8 +45,9 @@ actual_is() { [ "$(ctl --json "$sock" balloon | json actual)" = "$1" ]; }
 invalidated() { ctl --json "$sock" stats | json pages_invalidated; }
 clears() { ctl --json "$sock" stats | json CLEAR; } # MADV_DONTNEED's event type
 
-wait_for 180 grep -q 'MVT balloon-filled' "$work/log" || fail "the guest never filled its memory"
-grep -q '^mirror: on' "$work/log" || fail "the mirror is off: $(grep -m1 '^mirror:' "$work/log")"
+wait_for 100 grep -q 'MVT balloon-filled' "$log" || fail "the guest never filled its memory"
+say "the guest filled its memory"
+grep -q '^mirror: on' "$log" || fail "the mirror is off: $(grep -m1 '^mirror:' "$log")"
 # Populate for writing: the guest touched most of its RAM, the rest is faulted in here, so every
 # page the balloon can take is resident and known to the mirror whichever free pages the guest's
 # allocator hands it. Done before the counters are read, so the RSS drop below is the balloon's.
@@ -59,16 +62,17 @@ done <"$work/regions"
 inv0=$(invalidated) clr0=$(clears) rss0=$(rss_kib)
 [ -n "$inv0" ] && [ -n "$rss0" ] ||
 	fail "no counters: '$(ctl --json "$sock" stats 2>&1)', RSS '$rss0'"
-echo "mirror populated: $present pages present of $((size >> 12)); pages_invalidated=$inv0, VMM RSS ${rss0} KiB"
+say "mirror populated: $present pages present of $((size >> 12)); pages_invalidated=$inv0, VMM RSS ${rss0} KiB"
 
 ctl "$sock" balloon ${mib}M >/dev/null || fail "ctl balloon ${mib}M refused"
-wait_for 90 actual_is $((mib << 20)) ||
+say "balloon target $mib MiB"
+wait_for 30 actual_is $((mib << 20)) ||
 	fail "the guest's balloon never reached $mib MiB: $(ctl "$sock" balloon)"
 sleep 1 # the loop drains the last invalidations from the ring
 inv1=$(invalidated) clr1=$(clears) rss1=$(rss_kib)
 infl=$(ctl --json "$sock" balloon | json inflated)
 inv=$((inv1 - inv0)) drop=$((rss0 - rss1))
-echo "inflate to $mib MiB: $infl pages inflated, pages_invalidated +$inv (need $pages)," \
+say "inflate to $mib MiB: $infl pages inflated, pages_invalidated +$inv (need $pages)," \
 	"in $((${clr1:-0} - ${clr0:-0})) CLEAR events, VMM RSS -$drop KiB (need $((mib * 1024 * 15 / 16)))"
 [ "$infl" -ge $pages ] || fail "only $infl pages inflated"
 [ "$inv" -ge $pages ] || fail "the mirror invalidated $inv pages for a $mib MiB inflate"
@@ -76,16 +80,16 @@ echo "inflate to $mib MiB: $infl pages inflated, pages_invalidated +$inv (need $
 [ "$drop" -ge $((mib * 1024 * 15 / 16)) ] || fail "RSS dropped by only $drop KiB for $mib MiB"
 
 ctl "$sock" balloon 0 >/dev/null || fail "ctl balloon 0 refused"
-wait_for 90 actual_is 0 || fail "deflate left $(ctl "$sock" balloon) in the balloon"
+wait_for 30 actual_is 0 || fail "deflate left $(ctl "$sock" balloon) in the balloon"
 defl=$(ctl --json "$sock" balloon | json deflated)
-echo "deflate to 0: $defl pages given back"
+say "deflate to 0: $defl pages given back"
 [ "$defl" -ge "$infl" ] || fail "deflated $defl pages of $infl inflated"
 
 # A last small inflate tells the guest to end (see guest-init).
 ctl "$sock" balloon 4K >/dev/null || fail "ctl balloon 4K refused"
-wait_for 60 grep -q 'MVT done' "$work/log" || fail "the guest did not finish"
+wait_for 20 grep -q 'MVT done' "$log" || fail "the guest did not finish"
 wait "$vm"
 rc=$?
 [ "$rc" = 0 ] || fail "mirrorvm exited $rc"
-grep 'MVT balloon-' "$work/log"
+grep 'MVT balloon-' "$log"
 echo "ok: $mib MiB inflate: $inv pages invalidated in the mirror, RSS -$drop KiB; deflate gave back $defl pages"

@@ -14,23 +14,25 @@ mkdisk "$work/ro.img" 16 "hello-from-ro"
 ro_sum=$(sha256sum <"$work/ro.img")
 extra=()
 [ "$mode" = pvh ] && extra=(--pvh)
-run_timed "$work/log" timeout 240 "$mirrorvm" run --mem 512M --kernel "$KERNEL" "${extra[@]}" \
+log=$work/console.log
+say "booting $(basename "$KERNEL") ($mode)"
+run_timed "$log" timeout -k 5 80 "$mirrorvm" run --mem 512M --kernel "$KERNEL" "${extra[@]}" \
 	--initrd "$initrd" --cmdline "$CMDLINE_BASE mvtest=blk mvnonce=$nonce" \
-	--disk "$work/rw.img" --disk "$work/ro.img,ro"
+	--disk "$work/rw.img" --disk "$work/ro.img,ro" --control "$work/ctl.sock"
 rc=${PIPESTATUS[0]}
-fail() { echo "FAIL: $*"; tail -n 30 "$work/log"; exit 1; }
-grep -q 'MVT init' "$work/log" || fail "the guest's init never ran"
-written=$(mvt blk-written "$work/log")
-back=$(mvt blk-readback "$work/log")
+fail() { echo "FAIL: $*"; tail -n 30 "$log"; exit 1; }
+grep -q 'MVT init' "$log" || fail "the guest's init never ran"
+written=$(mvt blk-written "$log")
+back=$(mvt blk-readback "$log")
 [ -n "$written" ] && [ "$written" = "$back" ] || fail "guest checksums: '$written' vs '$back'"
 host=$(debugfs -R 'cat /data' "$work/rw.img" 2>/dev/null | sha256sum | cut -d' ' -f1)
 [ "$host" = "$written" ] || fail "host reads $host from the image, guest wrote $written"
 lines=$(grep -a -c "MVT-DATA-$nonce-line-" "$work/rw.img")
 [ "$lines" = 2000 ] || fail "$lines of 2000 lines found in the raw image"
-[ "$(mvt ro-flag "$work/log")" = 1 ] || fail "the guest does not see the disk read-only"
-grep -q 'MVT ro-write-refused' "$work/log" || fail "a write to the read-only disk succeeded"
-[ "$(mvt ro-mounted "$work/log")" = hello-from-ro ] || fail "read-only disk unreadable"
+[ "$(mvt ro-flag "$log")" = 1 ] || fail "the guest does not see the disk read-only"
+grep -q 'MVT ro-write-refused' "$log" || fail "a write to the read-only disk succeeded"
+[ "$(mvt ro-mounted "$log")" = hello-from-ro ] || fail "read-only disk unreadable"
 [ "$ro_sum" = "$(sha256sum <"$work/ro.img")" ] || fail "the read-only image changed"
-grep -q 'MVT done' "$work/log" || fail "the guest did not finish"
+grep -q 'MVT done' "$log" || fail "the guest did not finish"
 [ "$rc" = 0 ] || fail "mirrorvm exited $rc (reboot should end the run with 0)"
-echo "ok: $mode boot to init in $(cat "$work/log.init-ms") ms, run $(cat "$work/log.total-ms") ms"
+echo "ok: $mode boot to init in $(cat "$log.init-ms") ms, run $(cat "$log.total-ms") ms"
