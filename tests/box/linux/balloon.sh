@@ -17,7 +17,7 @@ log=$work/console.log
 # balloon pages count for many; with 4 KiB pages each invalidated page is one balloon page.
 say "booting $(basename "$KERNEL") (pvh) with a balloon"
 "$mirrorvm" run --mem 256M --no-thp --kernel "$KERNEL" --pvh --initrd "$initrd" \
-	--cmdline "$CMDLINE_BASE mvtest=balloon mvfill=auto mvsecs=150" \
+	--cmdline "$CMDLINE_BASE mvtest=balloon mvfill=96 mvsecs=150" \
 	--balloon --control "$sock" --stats >"$log" 2>&1 &
 vm=$!
 ctl() { "$mirrorvm" ctl "$@"; }
