@@ -62,7 +62,8 @@ done <"$work/regions"
 inv0=$(invalidated) clr0=$(clears) rss0=$(rss_kib)
 [ -n "$inv0" ] && [ -n "$rss0" ] ||
 	fail "no counters: '$(ctl --json "$sock" stats 2>&1)', RSS '$rss0'"
-say "mirror populated: $present pages present of $((size >> 12)); pages_invalidated=$inv0, VMM RSS ${rss0} KiB"
+say "mirror populated: $present pages present of $((size >> 12));" \
+	"pages_invalidated=$inv0, VMM RSS ${rss0} KiB"
 
 ctl "$sock" balloon ${mib}M >/dev/null || fail "ctl balloon ${mib}M refused"
 say "balloon target $mib MiB"
@@ -92,4 +93,5 @@ wait "$vm"
 rc=$?
 [ "$rc" = 0 ] || fail "mirrorvm exited $rc"
 grep 'MVT balloon-' "$log"
-echo "ok: $mib MiB inflate: $inv pages invalidated in the mirror, RSS -$drop KiB; deflate gave back $defl pages"
+echo "ok: $mib MiB inflate: $inv pages invalidated in the mirror, RSS -$drop KiB;" \
+	"deflate gave back $defl pages"

@@ -47,4 +47,5 @@ if [ "$mode" = bz ]; then
 fi
 grep -q 'MVT done' "$log" || fail "the guest did not finish"
 [ "$rc" = 0 ] || fail "mirrorvm exited $rc (reboot should end the run with 0)"
-echo "ok: $mode boot to init in $(cat "$log.init-ms") ms, run $(cat "$log.total-ms") ms${cmdline_extra:+; hvc0 out and in}"
+echo "ok: $mode boot to init in $(cat "$log.init-ms") ms, run $(cat "$log.total-ms") ms" \
+	"${cmdline_extra:+(hvc0 out and in)}"
