@@ -34,6 +34,17 @@ static const char *const ev_absent_why[STRESS_NR_EV] = {
 	[MMIRROR_EV_EXCLUSIVE] = "only make_device_exclusive_range (device drivers' atomics)",
 };
 
+/* Why a callback may stay at zero in a run; one without a reason here is a gap when it does. */
+static const char *const cb_absent_why[STRESS_NR_CB] = {
+	[MMIRROR_CB_CLEAR_YOUNG] = "only page_idle (IDLE_PAGE_TRACKING) and DAMON ask it; Debian's "
+				   "6.1 builds neither",
+	[MMIRROR_CB_TEST_YOUNG] = "only khugepaged's scan asks it (an old PTE on an unreferenced "
+				  "page), besides page_idle and DAMON",
+	[MMIRROR_CB_RELEASE] = "only an mm torn down with the mirror still open (teardown's "
+			       "children, whose rings die with them); a VMM that closes first "
+			       "unregisters",
+};
+
 const char *stress_ev_name(unsigned int i)
 {
 	return i < STRESS_NR_EV ? ev_names[i] : "?";
@@ -105,6 +116,25 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 		stress_total_failures(run) == 1 ? "" : "s");
 }
 
+static void print_absent_callbacks(FILE *f, uint64_t sum[STRESS_NR_CB][STRESS_NR_EV])
+{
+	bool head = false;
+
+	for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++) {
+		uint64_t n = 0;
+
+		for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
+			n += sum[cb][ev];
+		if (n)
+			continue;
+		if (!head)
+			fprintf(f, "callbacks not seen in this run:\n");
+		head = true;
+		fprintf(f, "  %-17s %s\n", cb_names[cb],
+			cb_absent_why[cb] ? cb_absent_why[cb] : "no reason known: a coverage gap");
+	}
+}
+
 void stress_print_coverage(FILE *f, const struct stress_run *run)
 {
 	uint64_t sum[STRESS_NR_CB][STRESS_NR_EV] = { { 0 } };
@@ -127,6 +157,7 @@ void stress_print_coverage(FILE *f, const struct stress_run *run)
 	for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
 		if (ev_absent_why[ev])
 			fprintf(f, "  %-15s %s\n", ev_names[ev], ev_absent_why[ev]);
+	print_absent_callbacks(f, sum);
 }
 
 static void json_str(FILE *f, const char *s)

@@ -24,6 +24,10 @@ int guest_main(const struct guest_info *gi);
 /* Optional (weak): what the other vCPUs do; when they return, they halt. */
 void guest_ap_main(const struct guest_info *gi);
 
+/* Loads the exception IDT on this vCPU (guest_start does it): exceptions are reported, then
+ * end in a triple fault as before. */
+void guest_idt_load(void);
+
 /* The end of the image (linker script): RAM above it is free for the guest. */
 extern char _end[];
 

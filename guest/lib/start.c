@@ -16,6 +16,7 @@ void guest_start(unsigned long cpu, unsigned long fdt, unsigned long nr_cpus)
 		.fdt = (const void *)fdt,
 	};
 
+	guest_idt_load();
 	if (cpu == 0)
 		guest_exit(guest_main(&gi));
 	guest_ap_main(&gi);

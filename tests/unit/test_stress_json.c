@@ -81,7 +81,8 @@ static bool valid_json(const char *text)
 	return end && !*skip_ws(end);
 }
 
-static char *render(const struct stress_run *run)
+static char *render_with(const struct stress_run *run,
+			 void (*print)(FILE *f, const struct stress_run *run))
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -89,9 +90,19 @@ static char *render(const struct stress_run *run)
 
 	if (!f)
 		return NULL;
-	stress_write_json(f, run);
+	print(f, run);
 	fclose(f);
 	return buf;
+}
+
+static void write_json(FILE *f, const struct stress_run *run)
+{
+	stress_write_json(f, run);
+}
+
+static char *render(const struct stress_run *run)
+{
+	return render_with(run, write_json);
 }
 
 int main(void)
@@ -148,6 +159,14 @@ int main(void)
 		  "\"PROTECTION_PAGE\": 0, \"SOFT_DIRTY\": 0, \"RELEASE\": 0, \"MIGRATE\": 0, "
 		  "\"EXCLUSIVE\": 0, \"none\": 5}") != NULL,
 	   "every event column, callbacks without a type under none");
+	free(text);
+
+	text = render_with(&run, stress_print_coverage);
+	ok(text && strstr(text, "callbacks not seen in this run:\n") &&
+		   strstr(text, "\n  clear_young       only page_idle") &&
+		   strstr(text, "\n  clear_flush_young no reason known: a coverage gap") &&
+		   !strstr(text, "\n  invalidate ") && !strstr(text, "\n  range_start "),
+	   "the coverage note names the callbacks not seen, a gap where no reason is known");
 	free(text);
 
 	b->failures = 0;

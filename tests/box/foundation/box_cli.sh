@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # tools/box from the outside: exit statuses pass through, output comes back byte-exact and
-# unmixed, --numa gives two nodes, --timeout ends a stuck box with 124. TAP.
+# unmixed, --numa gives two nodes, --tcg=single works, --timeout ends a stuck box with 124. TAP.
 set -u
 box=$1
 n=0 fails=0
@@ -30,6 +30,11 @@ check "$(grep -c to-stderr "$tmp/out")" 0 "stderr is not mixed into stdout"
 "$box" --no-module --numa --timeout 120 -- ls /sys/devices/system/node >"$tmp/nodes"
 check $? 0 "--numa box runs"
 check "$(grep -cE '^node[01]$' "$tmp/nodes")" 2 "--numa shows node0 and node1"
+
+# --tcg=single: one host thread runs both box vCPUs; the box still has two.
+check "$("$box" --no-module --tcg=single --timeout 120 -- nproc)" 2 "--tcg=single box has 2 CPUs"
+"$box" --tcg=bogus -- true 2>"$tmp/err"
+check "$?:$(grep -c 'takes single or multi' "$tmp/err")" 125:1 "--tcg=bogus is refused (125)"
 
 "$box" --no-module --timeout 3 -- sleep 100 2>/dev/null
 check $? 124 "--timeout ends the box with 124"

@@ -39,6 +39,13 @@ expect 64 "from 1 to" -- run --cpus 10000 hello
 expect 64 "unknown option '--frobnicate'" -- run --frobnicate hello
 expect 64 "unknown command" -- frobnicate
 expect 76 "triple fault.*" -- run crash
+# The guests' IDT names the exception before the triple fault.
+if grep -Eq "^guest: exception 6 #UD rip=0x[0-9a-f]+" "$tmp/out"; then
+	echo "ok: $(grep -m1 '^guest: exception' "$tmp/out")"
+else
+	echo "not ok: the crash guest did not report its #UD"
+	failed=1
+fi
 expect 76 "rip [0-9a-f]{16}" -- run --cpus 2 crash
 expect 0 "echo request" -- run --param mode=wild crash
 
