@@ -24,7 +24,7 @@ exec 3<>"$work/stdin"
 echo "hvc-input-$nonce" >&3
 log=$work/console.log
 say "booting $(basename "$KERNEL") ($mode)"
-run_timed "$log" timeout -k 5 80 "$mirrorvm" run --mem 512M --kernel "$KERNEL" "${extra[@]}" \
+run_timed "$log" timeout -k 5 170 "$mirrorvm" run --mem 512M --kernel "$KERNEL" "${extra[@]}" \
 	--initrd "$initrd" --cmdline "$CMDLINE_BASE mvtest=blk mvnonce=$nonce $cmdline_extra" \
 	--disk "$work/rw.img" --disk "$work/ro.img,ro" --control "$work/ctl.sock" <"$work/stdin"
 rc=${PIPESTATUS[0]}

@@ -6,12 +6,10 @@ KERNEL=${MIRRORVM_KERNEL:-$(ls /root/.cache/mirrorvm/kernel/*/root/boot/vmlinuz-
 # tap-run's directory for this test: on a timeout it shows the *.log files and runs on-timeout.
 work=${TAP_TEST_DIR:-/tmp/linux-$$}
 mkdir -p "$work"
-# Where the guest is when a test hangs: the VMM's view through each control socket here.
+# Where the guest is when a test hangs: what hang-dump.sh finds through each control socket.
 cat >"$work/on-timeout" <<EOF
 for s in "$work"/*.sock; do
-	[ -S "\$s" ] || continue
-	"${mirrorvm:-mirrorvm}" ctl "\$s" status
-	"${mirrorvm:-mirrorvm}" ctl "\$s" regs 0
+	[ -S "\$s" ] && "$(dirname "${BASH_SOURCE[0]}")/hang-dump.sh" "${mirrorvm:-mirrorvm}" "\$s"
 done
 EOF
 CMDLINE_BASE="console=ttyS0 reboot=k panic=-1 acpi=off quiet"
