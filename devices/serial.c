@@ -2,7 +2,8 @@
 /*
  * An 8250 UART on COM1: transmitted bytes go to stdout unchanged (one write each, so the guest's
  * output interleaves with mirrorvm's own messages in order); stdin feeds the receiver when it is
- * a terminal or a pipe. The transmitter is always empty, so the THR-empty interrupt is level.
+ * a terminal or a pipe (unless --console virtio takes it). The transmitter is always empty, so
+ * the THR-empty interrupt is level.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +14,8 @@
 
 #include "device.h"
 #include "guest_abi.h"
+#include "serial.h"
+#include "../vmm/vm_config.h"
 
 #define UART_RX_SIZE 256
 
@@ -173,7 +176,7 @@ static void serial_input(void *opaque, int fd)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static bool serial_stdin_useful(void)
+bool serial_stdin_useful(void)
 {
 	struct stat st;
 
@@ -194,7 +197,8 @@ static int serial_create(struct vm *vm, const struct vm_config *cfg)
 	ret = vm_pio_register(vm, GUEST_COM1_PORT, 8, serial_pio, s);
 	if (!ret)
 		ret = vm_ioport_describe(vm, "serial", "ns16550a", GUEST_COM1_PORT, 8);
-	if (!ret && serial_stdin_useful())
+	/* With --console virtio, stdin belongs to hvc0. */
+	if (!ret && !cfg->virtio_console && serial_stdin_useful())
 		ret = vm_loop_watch(vm, STDIN_FILENO, serial_input, s);
 	/* On failure the VM is torn down and the process exits; s lives as long as the VM. */
 	return ret;

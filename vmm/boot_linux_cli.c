@@ -7,7 +7,7 @@
 #include "vm_config.h"
 
 static const char *const linux_value_opts[] = {
-	"--kernel", "--initrd", "--cmdline", "--disk", "--balloon-steps",
+	"--kernel", "--initrd", "--cmdline", "--disk", "--balloon-steps", "--console",
 };
 
 /* The value of --opt=VALUE or --opt VALUE; NULL if this is not --opt. */
@@ -73,6 +73,11 @@ int linux_config_opt(struct vm_config *cfg, int argc, char **argv, int *i, char 
 		break;
 	case 4:
 		cfg->balloon_steps = v;
+		break;
+	case 5:
+		if (strcmp(v, "serial") && strcmp(v, "virtio"))
+			return opt_fail(err, errlen, "--console takes serial or virtio, not ", v);
+		cfg->virtio_console = !strcmp(v, "virtio");
 		break;
 	}
 	return 1;

@@ -270,12 +270,16 @@ static int populate_fn(void *opaque, const struct ctl_request *req, struct ctl_o
 
 	if (!m || arg_range(vm, req, 1, 4096, o, &gpa, &len, &hva))
 		return 0;
-	if (req->argc == 3) {
-		if (strcmp(req->argv[2], "--fault")) {
-			ctl_error(o, "usage", "usage: populate GPA[-GPA] [--fault]");
+	for (int i = 2; i < req->argc; i++) {
+		if (!strcmp(req->argv[i], "--fault")) {
+			flags |= MMIRROR_POPULATE_FAULT;
+		} else if (!strcmp(req->argv[i], "--write")) {
+			/* Private pages of their own, not the shared zero page. */
+			flags |= MMIRROR_POPULATE_FAULT | MMIRROR_POPULATE_WRITE;
+		} else {
+			ctl_error(o, "usage", "usage: populate GPA[-GPA] [--fault] [--write]");
 			return 0;
 		}
-		flags = MMIRROR_POPULATE_FAULT;
 	}
 	ret = mmu_populate_ex(m, gpa, len, flags, &pages, &retries);
 	if (ret) {
@@ -302,6 +306,7 @@ void ctl_set_balloon(ctl_balloon_fn fn, void *opaque)
 static int balloon_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
 		      struct ctl_follow *f)
 {
+	struct ctl_balloon_state st;
 	uint64_t bytes;
 	int ret;
 
@@ -309,17 +314,31 @@ static int balloon_fn(void *opaque, const struct ctl_request *req, struct ctl_ou
 		ctl_error(o, "state", "no balloon device (run a Linux guest with --balloon)");
 		return 0;
 	}
-	if (ctl_parse_u64(req->argv[1], &bytes) || bytes % 4096) {
+	if (req->argc > 1 && (ctl_parse_u64(req->argv[1], &bytes) || bytes % 4096)) {
 		ctl_error(o, "usage", "'%s' is not a size in whole pages (like 64M)", req->argv[1]);
 		return 0;
 	}
-	ret = balloon_hook(balloon_opaque, bytes);
+	ret = balloon_hook(balloon_opaque, req->argc > 1 ? &bytes : NULL, &st);
 	if (ret) {
 		ctl_error(o, "range", "balloon %s: %s", req->argv[1], strerror(-ret));
 		return 0;
 	}
-	ctl_printf(o, req->format == CTL_JSON ? "{\"balloon_target\":%llu}" : "balloon target %llu",
-		   (unsigned long long)bytes);
+	/* actual is the guest's count: it follows a new target only as the driver gets to it. */
+	if (req->format == CTL_JSON)
+		ctl_printf(o,
+			   "{\"balloon_target\":%llu,\"actual\":%llu,\"inflated\":%llu,"
+			   "\"deflated\":%llu,\"reported\":%llu}",
+			   (unsigned long long)st.target * 4096,
+			   (unsigned long long)st.actual * 4096, (unsigned long long)st.inflated,
+			   (unsigned long long)st.deflated, (unsigned long long)st.reported);
+	else
+		ctl_printf(
+			o,
+			"balloon target %llu MiB, actual %llu MiB; pages inflated %llu, deflated "
+			"%llu, reported free %llu",
+			(unsigned long long)st.target >> 8, (unsigned long long)st.actual >> 8,
+			(unsigned long long)st.inflated, (unsigned long long)st.deflated,
+			(unsigned long long)st.reported);
 	ctl_ok(o);
 	return 0;
 }
@@ -362,18 +381,19 @@ static const struct ctl_command verify_cmd = {
 };
 static const struct ctl_command balloon_cmd = {
 	.name = "balloon",
-	.usage = "SIZE",
-	.help = "set the balloon's target size",
-	.min_args = 1,
+	.usage = "[SIZE]",
+	.help = "the balloon's target and the guest's count; SIZE sets the target",
+	.min_args = 0,
 	.max_args = 1,
 	.fn = balloon_fn,
 };
 static const struct ctl_command populate_cmd = {
 	.name = "populate",
-	.usage = "GPA[-GPA] [--fault]",
-	.help = "fill shadow entries from the host's page tables",
+	.usage = "GPA[-GPA] [--fault] [--write]",
+	.help = "fill shadow entries from the host's page tables (--fault: fault missing pages in, "
+		"--write: for writing)",
 	.min_args = 1,
-	.max_args = 2,
+	.max_args = 3,
 	.fn = populate_fn,
 };
 CTL_COMMAND(populate_cmd);

@@ -54,8 +54,14 @@ struct vm;
 /* Guest memory for inspection: checked like gmem_access(), but not reported to the mirror. */
 const void *ctl_peek(struct vm *vm, gpa_t gpa, uint64_t len);
 
-/* The balloon command's way to the balloon device, registered by the device when it exists. */
-typedef int (*ctl_balloon_fn)(void *opaque, uint64_t bytes);
+/*
+ * The balloon command's way to the balloon device, registered by the device when it exists:
+ * sets the target to *bytes when bytes is not NULL, then reads the balloon into st (pages).
+ */
+struct ctl_balloon_state {
+	uint64_t target, actual, inflated, deflated, reported;
+};
+typedef int (*ctl_balloon_fn)(void *opaque, const uint64_t *bytes, struct ctl_balloon_state *st);
 void ctl_set_balloon(ctl_balloon_fn fn, void *opaque);
 
 /* The client: `mirrorvm ctl [--json] PATH COMMAND [ARG...]`. */

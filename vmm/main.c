@@ -48,6 +48,10 @@ static void run_usage(FILE *f)
 		"  --no-control       no control socket\n"
 		"  --trace FILE       record mirror snapshots and events for mirrorvm report\n"
 		"\n"
+		"Linux guests (instead of GUEST): --kernel bzImage|vmlinux [--pvh] [--initrd FILE]\n"
+		"  [--cmdline STR] [--disk FILE[,ro]]... [--balloon[=report]] [--balloon-steps S:MIB,...]\n"
+		"  [--console serial|virtio]  (virtio: hvc0, and stdin goes there instead of COM1)\n"
+		"\n"
 		"exit status: the guest's (0-%d), %d bad command line, %d bad image, %d host "
 		"failure, %d guest crash, 128+N on signal N\n",
 		GUEST_MAX_CPUS, GUEST_EXIT_MAX, MIRRORVM_EXIT_USAGE, MIRRORVM_EXIT_IMAGE,

@@ -226,9 +226,11 @@ int vm_config_parse(struct vm_config *cfg, int argc, char **argv, char *err, siz
 			return fail(err, errlen, "--kernel and a guest '%s' both given", argv[i]);
 		return 0;
 	}
-	if (cfg->initrd || cfg->cmdline || cfg->nr_disks || cfg->balloon || cfg->pvh)
-		return fail(err, errlen, "--initrd, --cmdline, --disk, --balloon and --pvh need "
-			    "--kernel");
+	if (cfg->initrd || cfg->cmdline || cfg->nr_disks || cfg->balloon || cfg->pvh ||
+	    cfg->virtio_console)
+		return fail(err, errlen,
+			    "--initrd, --cmdline, --disk, --balloon, --console and --pvh "
+			    "need --kernel");
 	if (i >= argc)
 		return fail(err, errlen,
 			    "no guest given (a path to an ELF image, or a name "

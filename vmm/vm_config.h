@@ -42,6 +42,7 @@ struct vm_config {
 	unsigned int nr_disks;
 	bool balloon, balloon_report;
 	const char *balloon_steps;
+	bool virtio_console; /* --console virtio: hvc0, and stdin goes there, not to COM1 */
 };
 
 /* A Linux-guest option at argv[*i]: 1 if taken (and *i moved past its value), 0 if not one. */

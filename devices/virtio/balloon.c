@@ -183,6 +183,17 @@ uint32_t virtio_balloon_actual(struct virtio_balloon *b)
 	return v;
 }
 
+void virtio_balloon_counts(struct virtio_balloon *b, struct virtio_balloon_counts *c)
+{
+	pthread_mutex_lock(&b->vd.lock);
+	c->target = b->target;
+	memcpy(&c->actual, b->config + 4, 4);
+	c->inflated = b->inflated;
+	c->deflated = b->deflated;
+	c->reported = b->reported;
+	pthread_mutex_unlock(&b->vd.lock);
+}
+
 int virtio_balloon_request_stats(struct virtio_balloon *b)
 {
 	int ret = -EAGAIN;

@@ -31,6 +31,13 @@ void virtio_balloon_init(struct virtio_balloon *b, struct guest_mem *gm, bool re
 void virtio_balloon_set_target(struct virtio_balloon *b, uint32_t pages);
 /* The guest's own count of pages in the balloon. */
 uint32_t virtio_balloon_actual(struct virtio_balloon *b);
+
+/* One consistent reading of the balloon, in 4 KiB pages. */
+struct virtio_balloon_counts {
+	uint32_t target, actual;
+	uint64_t inflated, deflated, reported;
+};
+void virtio_balloon_counts(struct virtio_balloon *b, struct virtio_balloon_counts *c);
 /* Hands the stats buffer back so the guest refills it: 0, or -EAGAIN when none is held. */
 int virtio_balloon_request_stats(struct virtio_balloon *b);
 

@@ -37,19 +37,14 @@ static long rss_kib(void)
 
 static void log_state(struct balloon_sched *s, unsigned int t, long target)
 {
-	struct virtio_balloon *b = s->b;
+	struct virtio_balloon_counts c;
 
-	pthread_mutex_lock(&b->vd.lock);
+	virtio_balloon_counts(s->b, &c);
 	fprintf(stderr,
 		"mirrorvm: balloon t=%us target=%ldMiB actual=%uMiB inflated=%llu deflated=%llu "
 		"reported=%llu rss=%ldKiB\n",
-		t, target,
-		(unsigned int)((b->config[4] | b->config[5] << 8 | b->config[6] << 16 |
-				(uint32_t)b->config[7] << 24) >>
-			       8),
-		(unsigned long long)b->inflated, (unsigned long long)b->deflated,
-		(unsigned long long)b->reported, rss_kib());
-	pthread_mutex_unlock(&b->vd.lock);
+		t, target, c.actual >> 8, (unsigned long long)c.inflated,
+		(unsigned long long)c.deflated, (unsigned long long)c.reported, rss_kib());
 }
 
 static void *sched_thread(void *arg)

@@ -10,14 +10,28 @@
 
 #include "virtio.h"
 
+#define VIRTIO_CONSOLE_PENDING 4096
+
 struct virtio_console {
 	struct virtio_dev vd;
 	uint8_t config[12]; /* cols, rows, max_nr_ports, emerg_wr: unused without features */
 	int out_fd;
+	/*
+	 * Input not delivered yet: queued input waits until the guest has written to the console
+	 * once, since Linux drops (buffer and all) what arrives before its console port is set up.
+	 */
+	char pending[VIRTIO_CONSOLE_PENDING];
+	size_t pending_len;
+	bool spoken;
 };
 
 void virtio_console_init(struct virtio_console *c, struct guest_mem *gm, int out_fd);
 /* Gives host input to the guest: the bytes taken (0 when it has posted no buffers). */
 size_t virtio_console_input(struct virtio_console *c, const void *buf, size_t len);
+/*
+ * Queues host input for the guest, delivered as it posts receive buffers once it has written to
+ * the console: the bytes queued (fewer when VIRTIO_CONSOLE_PENDING bytes already wait).
+ */
+size_t virtio_console_queue_input(struct virtio_console *c, const void *buf, size_t len);
 
 #endif

@@ -208,6 +208,49 @@ static void test_console(void)
 	is_int(virtio_console_input(&c, "ls\n", 3), 2, "input fills the 2-byte buffer");
 	memcpy(&used_len, ram + QBASE(0) + 0x2004 + 4, 4);
 	ok(!memcmp(ram + BUF + 0x1000, "ls", 2) && used_len == 2, "guest got 'ls', used len 2");
+
+	/* Input from the VMM's stdin waits in the device until the guest posts buffers. */
+	is_int(virtio_console_queue_input(&c, "pwd\n", 4), 4, "input queued with no buffer posted");
+	is_int(drv_used(0), 1, "queued input not delivered yet");
+	gpa[0] = BUF + 0x2000;
+	len[0] = 16;
+	drv_post(&c.vd, 0, 1, gpa, len, w);
+	memcpy(&used_len, ram + QBASE(0) + 0x2004 + 8 + 4, 4);
+	ok(drv_used(0) == 2 && used_len == 4 && !memcmp(ram + BUF + 0x2000, "pwd\n", 4),
+	   "queued input delivered when the guest posts a buffer");
+	static char big[VIRTIO_CONSOLE_PENDING + 100];
+	is_int(virtio_console_queue_input(&c, big, sizeof(big)), VIRTIO_CONSOLE_PENDING,
+	       "the queue takes %d bytes, no more", VIRTIO_CONSOLE_PENDING);
+	is_int(virtio_console_queue_input(&c, "x", 1), 0, "a full queue takes nothing");
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Queued input waits for the guest's first write: Linux drops input before its port is up. */
+static void test_console_early_input(void)
+{
+	static struct virtio_console c;
+	uint64_t gpa[1] = { BUF };
+	uint32_t len[1] = { 16 };
+	bool w[1] = { true };
+	int p[2];
+
+	if (pipe2(p, O_NONBLOCK)) {
+		ok(0, "pipe");
+		return;
+	}
+	virtio_console_init(&c, &gm, p[1]);
+	drv_start(&c.vd, 0);
+	is_int(virtio_console_queue_input(&c, "ab\n", 3), 3, "early input queued");
+	drv_post(&c.vd, 0, 1, gpa, len, w);
+	is_int(drv_used(0), 0, "a receive buffer alone does not release it");
+	memcpy(ram + BUF + 0x100, "$ ", 2);
+	gpa[0] = BUF + 0x100;
+	len[0] = 2;
+	w[0] = false;
+	drv_post(&c.vd, 1, 1, gpa, len, w);
+	ok(drv_used(0) == 1 && !memcmp(ram + BUF, "ab\n", 3),
+	   "the guest's first write releases the waiting input");
 	close(p[0]);
 	close(p[1]);
 }
@@ -219,6 +262,7 @@ int main(void)
 	gm.nr_regions = 1;
 	test_balloon();
 	test_console();
+	test_console_early_input();
 	munmap(ram, RAM_SIZE);
 	return tap_done();
 }

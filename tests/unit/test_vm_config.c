@@ -49,6 +49,8 @@ static const struct {
 	{ { "run", "--param", "=v", "hello" }, "KEY=VALUE" },
 	{ { "run", "--param", "a/b=v", "hello" }, "letters" },
 	{ { "run", "--param", "a=1", "--param", "a=2" }, "twice" },
+	{ { "run", "--kernel", "bz", "--console", "hvc" }, "serial or virtio" },
+	{ { "run", "--console", "virtio", "hello" }, "need --kernel" },
 };
 
 static int argc_of(const char *const *argv)

@@ -3,8 +3,15 @@
 # stamps the time the guest's init first spoke.
 KERNEL=${MIRRORVM_KERNEL:-$(ls /root/.cache/mirrorvm/kernel/*/root/boot/vmlinuz-* 2>/dev/null | head -n 1)}
 [ -n "$KERNEL" ] || { echo "no box kernel image found" >&2; exit 77; }
-work=/tmp/linux-$$
+# tap-run's directory for this test: on a timeout it shows the *.log files and runs on-timeout.
+work=${TAP_TEST_DIR:-/tmp/linux-$$}
 mkdir -p "$work"
+# Where the guest is when a test hangs: what hang-dump.sh finds through each control socket.
+cat >"$work/on-timeout" <<EOF
+for s in "$work"/*.sock; do
+	[ -S "\$s" ] && "$(dirname "${BASH_SOURCE[0]}")/hang-dump.sh" "${mirrorvm:-mirrorvm}" "\$s"
+done
+EOF
 CMDLINE_BASE="console=ttyS0 reboot=k panic=-1 acpi=off quiet"
 
 # An ext2 disk of SIZE MiB (optionally with one file 'hello'), made on the host side.
@@ -21,6 +28,7 @@ mkdisk() {
 }
 
 # Runs a VMM command with its console in LOG; prints milliseconds from launch to 'MVT init'.
+# The guest's serial console is in LOG as it comes, for tap-run to show if the test hangs.
 run_timed() {
 	local log=$1
 	shift
@@ -36,5 +44,8 @@ run_timed() {
 	t1=$(date +%s%N)
 	echo "$(( (t1 - t0) / 1000000 ))" >"$log.total-ms"
 }
+
+# A progress line with the seconds since the test started, shown by tap-run as it comes.
+say() { echo "[${SECONDS}s] $*"; }
 
 mvt() { sed -n "s/.*MVT $1 //p" "$2" | head -n 1; }
