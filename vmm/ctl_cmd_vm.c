@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Control commands about the VM itself: status, pause, resume, regs, walk, dtb. */
+/* Control commands about the VM itself: status, pause, resume, regs, walk, read, dtb. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libfdt.h>
@@ -12,6 +12,9 @@
 #include "ctl_server.h"
 #include "guest_abi.h"
 #include "vm.h"
+
+/* Most words one read returns: 4 KiB, a page or a kernel stack's worth in a few calls. */
+#define CTL_READ_MAX_WORDS 512U
 
 /* The control socket's own pause, at most one, on top of anyone else's (stress checks). */
 static atomic_bool ctl_paused;
@@ -176,7 +179,10 @@ const void *ctl_peek(struct vm *vm, gpa_t gpa, uint64_t len)
 
 static const char *const level_name[] = { "pml4e", "pdpte", "pde", "pte" };
 
-/* Walks the guest's 4-level tables for gva; fills gpa and returns 0, or the failing level. */
+/*
+ * Walks the guest's 4-level tables for gva; fills gpa and returns 0, or -1. Each level is shown
+ * on o, or nothing at all when o is NULL.
+ */
 static int walk_tables(struct vm *vm, uint64_t cr3, uint64_t gva, struct ctl_out *o,
 		       enum ctl_format fmt, uint64_t *gpa)
 {
@@ -191,12 +197,15 @@ static int walk_tables(struct vm *vm, uint64_t cr3, uint64_t gva, struct ctl_out
 		uint64_t e;
 
 		if (!p) {
-			ctl_error(o, "range", "%s at %#llx is outside guest RAM", level_name[level],
-				  (unsigned long long)at.v);
+			if (o)
+				ctl_error(o, "range", "%s at %#llx is outside guest RAM",
+					  level_name[level], (unsigned long long)at.v);
 			return -1;
 		}
 		memcpy(&e, p, sizeof(e));
-		if (fmt == CTL_TEXT)
+		if (!o)
+			;
+		else if (fmt == CTL_TEXT)
 			ctl_printf(o, "%-5s[%3u] @%#-10llx = %016llx%s%s%s%s", level_name[level],
 				   idx, (unsigned long long)at.v, (unsigned long long)e,
 				   e & 1 ? " P" : " not-present", e & 2 ? " W" : "",
@@ -209,8 +218,9 @@ static int walk_tables(struct vm *vm, uint64_t cr3, uint64_t gva, struct ctl_out
 				level ? "," : "", level_name[level], idx, (unsigned long long)at.v,
 				(unsigned long long)e);
 		if (!(e & 1)) {
-			ctl_error(o, "range", "%#llx is not mapped (%s not present)",
-				  (unsigned long long)gva, level_name[level]);
+			if (o)
+				ctl_error(o, "range", "%#llx is not mapped (%s not present)",
+					  (unsigned long long)gva, level_name[level]);
 			return -1;
 		}
 		table = e & 0x000ffffffffff000ULL;
@@ -222,6 +232,8 @@ static int walk_tables(struct vm *vm, uint64_t cr3, uint64_t gva, struct ctl_out
 		}
 		*gpa = table | (gva & 0xfff);
 	}
+	if (!o)
+		return 0;
 	if (fmt == CTL_JSON)
 		ctl_printf(o, "{\"gva\":%llu,\"gpa\":%llu,\"levels\":[%s]}",
 			   (unsigned long long)gva, (unsigned long long)*gpa, json);
@@ -258,6 +270,95 @@ static int walk_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 	}
 	if (!walk_tables(vm, s.cr3, gva, o, req->format, &gpa))
 		ctl_ok(o);
+	return 0;
+}
+
+/* Reads one page's part of a read: the words at gva that lie in its page. */
+static int read_page(struct vm *vm, uint64_t cr3, uint64_t gva, uint64_t *w, unsigned int n)
+{
+	uint64_t gpa;
+	const void *p;
+
+	if (walk_tables(vm, cr3, gva, NULL, CTL_TEXT, &gpa))
+		return -1;
+	p = ctl_peek(vm, GPA(gpa), n * sizeof(*w));
+	if (!p)
+		return -1;
+	memcpy(w, p, n * sizeof(*w));
+	return 0;
+}
+
+/*
+ * Guest virtual memory as 64-bit words, through the vCPU's own page tables, page by page (a
+ * vmap'd kernel stack is not contiguous in guest-physical memory). For looking at a hung guest's
+ * stacks from the host; it does not stop at the first unmapped page but says where it did.
+ */
+static int read_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
+		   struct ctl_follow *f)
+{
+	struct vm *vm = opaque;
+	struct vcpu *v = arg_vcpu(vm, req, 3, o);
+	uint64_t gva, words = 8, w[CTL_READ_MAX_WORDS];
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	unsigned int done = 0;
+	char line[160];
+	int ret, n = 0;
+
+	if (!v)
+		return 0;
+	if (ctl_parse_u64(req->argv[1], &gva) || gva & 7) {
+		ctl_error(o, "usage", "'%s' is not an 8-byte aligned address", req->argv[1]);
+		return 0;
+	}
+	if (req->argc > 2 &&
+	    (ctl_parse_u64(req->argv[2], &words) || !words || words > CTL_READ_MAX_WORDS)) {
+		ctl_error(o, "usage", "WORDS must be 1..%u", CTL_READ_MAX_WORDS);
+		return 0;
+	}
+	ret = read_regs(vm, v, &r, &s);
+	if (ret) {
+		ctl_error(o, "state", "cannot read the registers: %s", strerror(-ret));
+		return 0;
+	}
+	while (done < words) {
+		uint64_t at = gva + done * 8;
+		unsigned int in_page = (0x1000 - (at & 0xfff)) / 8;
+
+		if (in_page > words - done)
+			in_page = words - done;
+		if (read_page(vm, s.cr3, at, w + done, in_page))
+			break;
+		done += in_page;
+	}
+	if (!done) {
+		ctl_error(o, "range", "%#llx is not mapped in guest RAM", (unsigned long long)gva);
+		return 0;
+	}
+	if (req->format == CTL_JSON) {
+		char json[CTL_READ_MAX_WORDS * 21 + 64];
+
+		n = snprintf(json, sizeof(json), "{\"gva\":%llu,\"words\":[",
+			     (unsigned long long)gva);
+		for (unsigned int i = 0; i < done; i++)
+			n += snprintf(json + n, sizeof(json) - n, "%s%llu", i ? "," : "",
+				      (unsigned long long)w[i]);
+		ctl_printf(o, "%s]}", json);
+	} else {
+		for (unsigned int i = 0; i < done; i++) {
+			if (i % 4 == 0)
+				n = snprintf(line, sizeof(line),
+					     "%016llx:", (unsigned long long)(gva + i * 8));
+			n += snprintf(line + n, sizeof(line) - n, " %016llx",
+				      (unsigned long long)w[i]);
+			if (i % 4 == 3 || i + 1 == done)
+				ctl_printf(o, "%s", line);
+		}
+		if (done < words)
+			ctl_printf(o, "(stopped at %#llx: not mapped)",
+				   (unsigned long long)(gva + done * 8));
+	}
+	ctl_ok(o);
 	return 0;
 }
 
@@ -326,6 +427,14 @@ static const struct ctl_command walk_cmd = {
 	.max_args = 2,
 	.fn = walk_fn,
 };
+static const struct ctl_command read_cmd = {
+	.name = "read",
+	.usage = "GVA [WORDS [CPU]]",
+	.help = "guest virtual memory as 64-bit words, through the vCPU's page tables",
+	.min_args = 1,
+	.max_args = 3,
+	.fn = read_fn,
+};
 static const struct ctl_command dtb_cmd = {
 	.name = "dtb",
 	.usage = "PATH",
@@ -339,4 +448,5 @@ CTL_COMMAND(pause_cmd);
 CTL_COMMAND(resume_cmd);
 CTL_COMMAND(regs_cmd);
 CTL_COMMAND(walk_cmd);
+CTL_COMMAND(read_cmd);
 CTL_COMMAND(dtb_cmd);

@@ -66,6 +66,18 @@ check "walk --json names the levels" \
 	bash -c "$mvm ctl --json $sock walk 0x901234 1 | grep -q '\"gpa\":9441844,\"levels\":\[{\"level\":\"pml4e\"'"
 check "walk of an unmapped address is a range error" \
 	bash -c "! $mvm ctl $sock walk 0x7f0000000000 2>&1 | grep -q gpa"
+# read goes through the same tables: the device tree's magic (0xd00dfeed, big-endian) at its
+# fixed address (guest_abi.h), a read that runs off the end of RAM (64M) stops there and says so.
+check "read shows the device tree's magic through the guest's tables" \
+	bash -c "$mvm ctl $sock read 0x80000 | grep -q '^0000000000080000: [0-9a-f]\{8\}edfe0dd0 '"
+check "read --json gives the words" \
+	bash -c "$mvm ctl --json $sock read 0x80000 2 1 | grep -qE '^\{\"gva\":524288,\"words\":\[[0-9]+,[0-9]+\]\}\$'"
+check "a read past the end of RAM stops there" \
+	bash -c "out=\$($mvm ctl $sock read 0x3fffff0 4) && [ \$(grep -c '^0000000003fffff0: [0-9a-f]* [0-9a-f]*\$' <<<\"\$out\") = 1 ] &&
+		 grep -q 'stopped at 0x4000000: not mapped' <<<\"\$out\""
+check "a misaligned, unmapped or oversized read is refused" \
+	bash -c "! $mvm ctl $sock read 0x80001 && ! $mvm ctl $sock read 0x7f0000000000 &&
+		 ! $mvm ctl $sock read 0x80000 513 && ! $mvm ctl $sock read 0x80000 1 9"
 
 check "populate fills the shadow from the host's tables" \
 	bash -c "$mvm ctl $sock populate 0x800000-0x1000000 | grep -qE '^[1-9][0-9]* entries present'"
