@@ -288,10 +288,39 @@ static int read_page(struct vm *vm, uint64_t cr3, uint64_t gva, uint64_t *w, uns
 	return 0;
 }
 
+/* The words read, four to a line with the address, or as JSON; a short read says where. */
+static void read_print(struct ctl_out *o, enum ctl_format fmt, uint64_t gva, const uint64_t *w,
+		       unsigned int done, unsigned int words)
+{
+	char buf[CTL_READ_MAX_WORDS * 21 + 64];
+	int n = 0;
+
+	if (fmt == CTL_JSON) {
+		n = snprintf(buf, sizeof(buf), "{\"gva\":%llu,\"words\":[",
+			     (unsigned long long)gva);
+		for (unsigned int i = 0; i < done; i++)
+			n += snprintf(buf + n, sizeof(buf) - n, "%s%llu", i ? "," : "",
+				      (unsigned long long)w[i]);
+		ctl_printf(o, "%s]}", buf);
+		return;
+	}
+	for (unsigned int i = 0; i < done; i++) {
+		if (i % 4 == 0)
+			n = snprintf(buf, sizeof(buf),
+				     "%016llx:", (unsigned long long)(gva + i * 8));
+		n += snprintf(buf + n, sizeof(buf) - n, " %016llx", (unsigned long long)w[i]);
+		if (i % 4 == 3 || i + 1 == done)
+			ctl_printf(o, "%s", buf);
+	}
+	if (done < words)
+		ctl_printf(o, "(stopped at %#llx: not mapped)",
+			   (unsigned long long)(gva + done * 8));
+}
+
 /*
  * Guest virtual memory as 64-bit words, through the vCPU's own page tables, page by page (a
  * vmap'd kernel stack is not contiguous in guest-physical memory). For looking at a hung guest's
- * stacks from the host; it does not stop at the first unmapped page but says where it did.
+ * stacks from the host; a read that reaches an unmapped page stops there and says so.
  */
 static int read_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
 		   struct ctl_follow *f)
@@ -299,11 +328,10 @@ static int read_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 	struct vm *vm = opaque;
 	struct vcpu *v = arg_vcpu(vm, req, 3, o);
 	uint64_t gva, words = 8, w[CTL_READ_MAX_WORDS];
+	unsigned int done = 0;
 	struct kvm_sregs s;
 	struct kvm_regs r;
-	unsigned int done = 0;
-	char line[160];
-	int ret, n = 0;
+	int ret;
 
 	if (!v)
 		return 0;
@@ -311,9 +339,10 @@ static int read_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 		ctl_error(o, "usage", "'%s' is not an 8-byte aligned address", req->argv[1]);
 		return 0;
 	}
-	if (req->argc > 2 &&
-	    (ctl_parse_u64(req->argv[2], &words) || !words || words > CTL_READ_MAX_WORDS)) {
-		ctl_error(o, "usage", "WORDS must be 1..%u", CTL_READ_MAX_WORDS);
+	if (req->argc > 2 && (ctl_parse_u64(req->argv[2], &words) || !words ||
+			      words > CTL_READ_MAX_WORDS || gva + words * 8 - 1 < gva)) {
+		ctl_error(o, "usage", "WORDS must be 1..%u, within the address space",
+			  CTL_READ_MAX_WORDS);
 		return 0;
 	}
 	ret = read_regs(vm, v, &r, &s);
@@ -335,29 +364,7 @@ static int read_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 		ctl_error(o, "range", "%#llx is not mapped in guest RAM", (unsigned long long)gva);
 		return 0;
 	}
-	if (req->format == CTL_JSON) {
-		char json[CTL_READ_MAX_WORDS * 21 + 64];
-
-		n = snprintf(json, sizeof(json), "{\"gva\":%llu,\"words\":[",
-			     (unsigned long long)gva);
-		for (unsigned int i = 0; i < done; i++)
-			n += snprintf(json + n, sizeof(json) - n, "%s%llu", i ? "," : "",
-				      (unsigned long long)w[i]);
-		ctl_printf(o, "%s]}", json);
-	} else {
-		for (unsigned int i = 0; i < done; i++) {
-			if (i % 4 == 0)
-				n = snprintf(line, sizeof(line),
-					     "%016llx:", (unsigned long long)(gva + i * 8));
-			n += snprintf(line + n, sizeof(line) - n, " %016llx",
-				      (unsigned long long)w[i]);
-			if (i % 4 == 3 || i + 1 == done)
-				ctl_printf(o, "%s", line);
-		}
-		if (done < words)
-			ctl_printf(o, "(stopped at %#llx: not mapped)",
-				   (unsigned long long)(gva + done * 8));
-	}
+	read_print(o, req->format, gva, w, done, words);
 	ctl_ok(o);
 	return 0;
 }
