@@ -177,21 +177,33 @@ const void *ctl_peek(struct vm *vm, gpa_t gpa, uint64_t len)
 	return hva_to_ptr(a);
 }
 
-static const char *const level_name[] = { "pml4e", "pdpte", "pde", "pte" };
+static const char *const level_name[] = { "pml5e", "pml4e", "pdpte", "pde", "pte" };
+
+#define CR0_PG (1ULL << 31)
+#define CR4_LA57 (1ULL << 12)
+#define EFER_LMA (1ULL << 10)
+
+/* Whether the vCPU translates through long-mode tables at all (4 or 5 levels). */
+static bool long_mode_paging(const struct kvm_sregs *s)
+{
+	return (s->cr0 & CR0_PG) && (s->efer & EFER_LMA);
+}
 
 /*
- * Walks the guest's 4-level tables for gva; fills gpa and returns 0, or -1. Each level is shown
- * on o, or nothing at all when o is NULL.
+ * Walks the guest's 4- or 5-level tables (CR4.LA57: Debian's kernel uses 5 levels where the CPU
+ * has them) for gva; fills gpa and returns 0, or -1. Each level is shown on o, or nothing at all
+ * when o is NULL.
  */
-static int walk_tables(struct vm *vm, uint64_t cr3, uint64_t gva, struct ctl_out *o,
+static int walk_tables(struct vm *vm, const struct kvm_sregs *s, uint64_t gva, struct ctl_out *o,
 		       enum ctl_format fmt, uint64_t *gpa)
 {
-	uint64_t table = cr3 & 0x000ffffffffff000ULL;
-	char json[1024];
+	int levels = s->cr4 & CR4_LA57 ? 5 : 4, first = 5 - levels;
+	uint64_t table = s->cr3 & 0x000ffffffffff000ULL;
+	char json[1280];
 	int n = 0;
 
-	for (int level = 0; level < 4; level++) {
-		unsigned int shift = 39 - 9 * level, idx = (gva >> shift) & 511;
+	for (int level = first; level < 5; level++) {
+		unsigned int shift = 12 + 9 * (4 - level), idx = (gva >> shift) & 511;
 		gpa_t at = GPA(table + idx * 8);
 		const void *p = ctl_peek(vm, at, sizeof(uint64_t));
 		uint64_t e;
@@ -210,13 +222,13 @@ static int walk_tables(struct vm *vm, uint64_t cr3, uint64_t gva, struct ctl_out
 				   idx, (unsigned long long)at.v, (unsigned long long)e,
 				   e & 1 ? " P" : " not-present", e & 2 ? " W" : "",
 				   e & 4 ? " U" : "",
-				   level > 0 && level < 3 && e & 0x80 ? " PS" : "");
+				   (level == 2 || level == 3) && e & 0x80 ? " PS" : "");
 		else
 			n += snprintf(
 				json + n, sizeof(json) - n,
 				"%s{\"level\":\"%s\",\"index\":%u,\"addr\":%llu,\"entry\":%llu}",
-				level ? "," : "", level_name[level], idx, (unsigned long long)at.v,
-				(unsigned long long)e);
+				level > first ? "," : "", level_name[level], idx,
+				(unsigned long long)at.v, (unsigned long long)e);
 		if (!(e & 1)) {
 			if (o)
 				ctl_error(o, "range", "%#llx is not mapped (%s not present)",
@@ -224,7 +236,7 @@ static int walk_tables(struct vm *vm, uint64_t cr3, uint64_t gva, struct ctl_out
 			return -1;
 		}
 		table = e & 0x000ffffffffff000ULL;
-		if (level > 0 && level < 3 && e & 0x80) {
+		if ((level == 2 || level == 3) && e & 0x80) {
 			uint64_t mask = (1ULL << shift) - 1;
 
 			*gpa = (table & ~mask) | (gva & mask);
@@ -264,22 +276,23 @@ static int walk_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 		ctl_error(o, "state", "cannot read the registers: %s", strerror(-ret));
 		return 0;
 	}
-	if (!(s.cr0 & (1ULL << 31)) || !(s.efer & (1ULL << 10)) || s.cr4 & (1ULL << 12)) {
-		ctl_error(o, "state", "vCPU %u is not in 4-level long mode paging", v->index);
+	if (!long_mode_paging(&s)) {
+		ctl_error(o, "state", "vCPU %u is not in long mode paging", v->index);
 		return 0;
 	}
-	if (!walk_tables(vm, s.cr3, gva, o, req->format, &gpa))
+	if (!walk_tables(vm, &s, gva, o, req->format, &gpa))
 		ctl_ok(o);
 	return 0;
 }
 
 /* Reads one page's part of a read: the words at gva that lie in its page. */
-static int read_page(struct vm *vm, uint64_t cr3, uint64_t gva, uint64_t *w, unsigned int n)
+static int read_page(struct vm *vm, const struct kvm_sregs *s, uint64_t gva, uint64_t *w,
+		     unsigned int n)
 {
 	uint64_t gpa;
 	const void *p;
 
-	if (walk_tables(vm, cr3, gva, NULL, CTL_TEXT, &gpa))
+	if (walk_tables(vm, s, gva, NULL, CTL_TEXT, &gpa))
 		return -1;
 	p = ctl_peek(vm, GPA(gpa), n * sizeof(*w));
 	if (!p)
@@ -350,13 +363,17 @@ static int read_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 		ctl_error(o, "state", "cannot read the registers: %s", strerror(-ret));
 		return 0;
 	}
+	if (!long_mode_paging(&s)) {
+		ctl_error(o, "state", "vCPU %u is not in long mode paging", v->index);
+		return 0;
+	}
 	while (done < words) {
 		uint64_t at = gva + done * 8;
 		unsigned int in_page = (0x1000 - (at & 0xfff)) / 8;
 
 		if (in_page > words - done)
 			in_page = words - done;
-		if (read_page(vm, s.cr3, at, w + done, in_page))
+		if (read_page(vm, &s, at, w + done, in_page))
 			break;
 		done += in_page;
 	}

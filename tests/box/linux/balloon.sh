@@ -4,7 +4,8 @@
 # guest RAM (faulting in for writing what the guest never touched), inflates the balloon by
 # 64 MiB through the control socket and requires, once the guest's balloon holds 64 MiB, that
 # the mirror invalidated at least 64 MiB of pages and that the VMM's resident memory dropped by
-# at least 56 MiB; then deflates to 0 and requires every page back in the guest.
+# at least 56 MiB; then deflates to 0 and requires every page back in the guest. On the way,
+# ctl walk and ctl read of the guest's IDT through its own (5-level) tables.
 # usage: balloon.sh MIRRORVM INITRAMFS
 set -uo pipefail
 mirrorvm=$1 initrd=$2
@@ -15,8 +16,8 @@ sock=$work/ctl.sock
 log=$work/console.log
 # --no-thp: a 4 KiB DONTNEED inside a THP invalidates the whole 2 MiB, which would let a few
 # balloon pages count for many; with 4 KiB pages each invalidated page is one balloon page.
-say "booting $(basename "$KERNEL") (pvh) with a balloon"
-"$mirrorvm" run --mem 256M --no-thp --kernel "$KERNEL" --pvh --initrd "$initrd" \
+say "booting $(basename "$KERNEL") with a balloon"
+"$mirrorvm" run --mem 256M --no-thp --kernel "$KERNEL" --initrd "$initrd" \
 	--cmdline "$CMDLINE_BASE mvtest=balloon mvfill=96 mvsecs=150" \
 	--balloon --control "$sock" --stats >"$log" 2>&1 &
 vm=$!
@@ -48,6 +49,32 @@ clears() { ctl --json "$sock" stats | json CLEAR; } # MADV_DONTNEED's event type
 wait_for 100 grep -q 'MVT balloon-filled' "$log" || fail "the guest never filled its memory"
 say "the guest filled its memory"
 grep -q '^mirror: on' "$log" || fail "the mirror is off: $(grep -m1 '^mirror:' "$log")"
+# The host reads the guest through the guest's own tables (what hang-dump.sh relies on). Linux
+# maps its IDT read-only at a fixed address whatever KASLR does (the CPU entry area,
+# 0xfffffe0000000000); the walk starts at the PML5 when CR4.LA57 is on (the bzImage's
+# decompressor turns it on where the box CPU has it); vector 0's gate has selector 0x10 and type
+# 0x8e (present interrupt gate); and ctl read gives the bytes that the walk's guest-physical
+# address holds in the VMM's guest RAM, its largest anonymous mapping, read through /proc/PID/mem.
+idt=0xfffffe0000000000
+cr4=$(ctl "$sock" regs | sed -n 's/.* cr4 \([0-9a-f]*\).*/\1/p')
+walk=$(ctl "$sock" walk $idt) || fail "ctl walk of the IDT: $walk"
+if (((0x$cr4 >> 12) & 1)); then levels=pml5e; else levels=pml4e; fi
+[ "$(head -n 1 <<<"$walk" | cut -c1-5)" = $levels ] || fail "cr4 $cr4 but the walk: $walk"
+gpa=$(sed -n "s/^gva $idt -> gpa \(0x[0-9a-f]*\)$/\1/p" <<<"$walk")
+[ -n "$gpa" ] || fail "IDT walk: $walk"
+base= best=0
+while read -r range perm _ _ _ path; do
+	[ -z "$path" ] && [ "$perm" = rw-p ] || continue
+	size=$((0x${range#*-} - 0x${range%-*}))
+	[ $size -gt $best ] && best=$size base=$((0x${range%-*}))
+done <"/proc/$vm/maps"
+want=$(dd if="/proc/$vm/mem" bs=8 skip=$(((base + gpa) / 8)) count=4 2>/dev/null | od -A n -t x8 |
+	xargs)
+got=$(ctl "$sock" read $idt 4 | sed -n "s/^${idt#0x}: //p")
+[ -n "$want" ] && [ "$got" = "$want" ] || fail "ctl read of the IDT: '$got', RAM has '$want'"
+gate0=${got%% *}
+[ "${gate0:4:2}" = 8e ] && [ "${gate0:8:4}" = 0010 ] || fail "IDT vector 0 reads $gate0"
+say "walk and read of the IDT through the guest's tables ($levels first, cr4 $cr4, gpa $gpa)"
 # Populate for writing: the guest touched most of its RAM, the rest is faulted in here, so every
 # page the balloon can take is resident and known to the mirror whichever free pages the guest's
 # allocator hands it. Done before the counters are read, so the RSS drop below is the balloon's.

@@ -36,9 +36,10 @@ stack=$(words "0x$rsp" 256)
 echo "stack at $rsp, 32 words:"
 head -n 32 <<<"$stack" | paste -d' ' - - - -
 frames "on this stack" <<<"$stack"
-# On an interrupt stack the top word holds the stack it came from: any kernel address in the
-# direct map or vmalloc space far from this stack is a candidate; look for frames just above it.
-for p in $(grep -E '^ffff(88|c9)' <<<"$stack" | sort -u | head -n 8); do
+# On an interrupt stack the top word holds the stack it came from: any kernel data address (not
+# text: ffffffff...) far from this stack is a candidate; look for frames just above it. The
+# last words first: the interrupt stack's top is where a read of it stops.
+for p in $(grep -E '^ff' <<<"$stack" | grep -v '^ffffffff' | tac | awk '!seen[$0]++' | head -n 8); do
 	d=$((0x$p - 0x$rsp))
 	[ "${d#-}" -gt 16384 ] || continue
 	words "0x$(printf %x $((0x$p & ~7)))" 48 | frames "above $p"
