@@ -255,15 +255,30 @@ static int walk_tables(struct vm *vm, const struct kvm_sregs *s, uint64_t gva, s
 	return 0;
 }
 
+/* The special registers of a vCPU that translates through long-mode tables; -1 after an error. */
+static int paging_sregs(struct vm *vm, struct vcpu *v, struct ctl_out *o, struct kvm_sregs *s)
+{
+	struct kvm_regs r;
+	int ret = read_regs(vm, v, &r, s);
+
+	if (ret) {
+		ctl_error(o, "state", "cannot read the registers: %s", strerror(-ret));
+		return -1;
+	}
+	if (!long_mode_paging(s)) {
+		ctl_error(o, "state", "vCPU %u is not in long mode paging", v->index);
+		return -1;
+	}
+	return 0;
+}
+
 static int walk_fn(void *opaque, const struct ctl_request *req, struct ctl_out *o,
 		   struct ctl_follow *f)
 {
 	struct vm *vm = opaque;
 	struct vcpu *v = arg_vcpu(vm, req, 2, o);
 	struct kvm_sregs s;
-	struct kvm_regs r;
 	uint64_t gva, gpa = 0;
-	int ret;
 
 	if (!v)
 		return 0;
@@ -271,15 +286,8 @@ static int walk_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 		ctl_error(o, "usage", "'%s' is not an address", req->argv[1]);
 		return 0;
 	}
-	ret = read_regs(vm, v, &r, &s);
-	if (ret) {
-		ctl_error(o, "state", "cannot read the registers: %s", strerror(-ret));
+	if (paging_sregs(vm, v, o, &s))
 		return 0;
-	}
-	if (!long_mode_paging(&s)) {
-		ctl_error(o, "state", "vCPU %u is not in long mode paging", v->index);
-		return 0;
-	}
 	if (!walk_tables(vm, &s, gva, o, req->format, &gpa))
 		ctl_ok(o);
 	return 0;
@@ -343,8 +351,6 @@ static int read_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 	uint64_t gva, words = 8, w[CTL_READ_MAX_WORDS];
 	unsigned int done = 0;
 	struct kvm_sregs s;
-	struct kvm_regs r;
-	int ret;
 
 	if (!v)
 		return 0;
@@ -358,15 +364,8 @@ static int read_fn(void *opaque, const struct ctl_request *req, struct ctl_out *
 			  CTL_READ_MAX_WORDS);
 		return 0;
 	}
-	ret = read_regs(vm, v, &r, &s);
-	if (ret) {
-		ctl_error(o, "state", "cannot read the registers: %s", strerror(-ret));
+	if (paging_sregs(vm, v, o, &s))
 		return 0;
-	}
-	if (!long_mode_paging(&s)) {
-		ctl_error(o, "state", "vCPU %u is not in long mode paging", v->index);
-		return 0;
-	}
 	while (done < words) {
 		uint64_t at = gva + done * 8;
 		unsigned int in_page = (0x1000 - (at & 0xfff)) / 8;
