@@ -99,16 +99,6 @@ void virtio_console_init(struct virtio_console *c, struct guest_mem *gm, int out
 	virtio_dev_init(&c->vd, &console_ops, c, gm, c->config, sizeof(c->config));
 }
 
-size_t virtio_console_input(struct virtio_console *c, const void *buf, size_t len)
-{
-	size_t done;
-
-	pthread_mutex_lock(&c->vd.lock);
-	done = console_rx(c, buf, len);
-	pthread_mutex_unlock(&c->vd.lock);
-	return done;
-}
-
 size_t virtio_console_queue_input(struct virtio_console *c, const void *buf, size_t len)
 {
 	size_t n;

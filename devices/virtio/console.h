@@ -26,8 +26,6 @@ struct virtio_console {
 };
 
 void virtio_console_init(struct virtio_console *c, struct guest_mem *gm, int out_fd);
-/* Gives host input to the guest: the bytes taken (0 when it has posted no buffers). */
-size_t virtio_console_input(struct virtio_console *c, const void *buf, size_t len);
 /*
  * Queues host input for the guest, delivered as it posts receive buffers once it has written to
  * the console: the bytes queued (fewer when VIRTIO_CONSOLE_PENDING bytes already wait).

@@ -200,24 +200,23 @@ static void test_console(void)
 	ok(read(p[0], got, sizeof(got)) == 13 && !strcmp(got, "hello world!\n"),
 	   "transmit reaches the host fd");
 	is_int(drv_used(1), 1, "transmit buffer returned");
-	is_int(virtio_console_input(&c, "ls\n", 3), 0, "no receive buffer: input waits");
+	/* Input from the VMM's stdin waits in the device until the guest posts buffers. */
+	is_int(virtio_console_queue_input(&c, "ls\n", 3), 3, "input queued with no buffer posted");
+	is_int(drv_used(0), 0, "queued input not delivered yet");
 	gpa[0] = BUF + 0x1000;
 	len[0] = 2;
 	w[0] = true;
 	drv_post(&c.vd, 0, 1, gpa, len, w);
-	is_int(virtio_console_input(&c, "ls\n", 3), 2, "input fills the 2-byte buffer");
 	memcpy(&used_len, ram + QBASE(0) + 0x2004 + 4, 4);
-	ok(!memcmp(ram + BUF + 0x1000, "ls", 2) && used_len == 2, "guest got 'ls', used len 2");
-
-	/* Input from the VMM's stdin waits in the device until the guest posts buffers. */
-	is_int(virtio_console_queue_input(&c, "pwd\n", 4), 4, "input queued with no buffer posted");
-	is_int(drv_used(0), 1, "queued input not delivered yet");
+	ok(drv_used(0) == 1 && !memcmp(ram + BUF + 0x1000, "ls", 2) && used_len == 2,
+	   "a 2-byte buffer takes 'ls', used len 2");
+	is_int(virtio_console_queue_input(&c, "pwd\n", 4), 4, "more input queued behind the rest");
 	gpa[0] = BUF + 0x2000;
 	len[0] = 16;
 	drv_post(&c.vd, 0, 1, gpa, len, w);
 	memcpy(&used_len, ram + QBASE(0) + 0x2004 + 8 + 4, 4);
-	ok(drv_used(0) == 2 && used_len == 4 && !memcmp(ram + BUF + 0x2000, "pwd\n", 4),
-	   "queued input delivered when the guest posts a buffer");
+	ok(drv_used(0) == 2 && used_len == 5 && !memcmp(ram + BUF + 0x2000, "\npwd\n", 5),
+	   "the next buffer gets what was left, in order");
 	static char big[VIRTIO_CONSOLE_PENDING + 100];
 	is_int(virtio_console_queue_input(&c, big, sizeof(big)), VIRTIO_CONSOLE_PENDING,
 	       "the queue takes %d bytes, no more", VIRTIO_CONSOLE_PENDING);
