@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <mirrorvm/addr.h>
 
@@ -55,6 +56,11 @@ typedef void (*vm_fd_fn)(void *opaque, int fd);
 int vm_loop_watch(struct vm *vm, int fd, vm_fd_fn fn, void *opaque);
 /* Stops watching fd (from the loop thread, e.g. inside its own fn at end of file). */
 void vm_loop_unwatch(struct vm *vm, int fd);
+/*
+ * Reads what a watched input fd has, for its callback: the bytes read, or 0 when there is
+ * nothing to hand on; at end of file or on a hard error it also stops watching fd.
+ */
+ssize_t vm_loop_read(struct vm *vm, int fd, void *buf, size_t len);
 
 struct device_type {
 	const char *name;

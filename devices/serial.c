@@ -162,13 +162,10 @@ static void serial_input(void *opaque, int fd)
 {
 	struct serial *s = opaque;
 	uint8_t buf[64];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t n = vm_loop_read(s->vm, fd, buf, sizeof(buf));
 
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			vm_loop_unwatch(s->vm, fd);
+	if (!n)
 		return;
-	}
 	pthread_mutex_lock(&s->lock);
 	for (ssize_t i = 0; i < n && s->rx_len < UART_RX_SIZE; i++)
 		s->rx[(s->rx_head + s->rx_len++) % UART_RX_SIZE] = buf[i];

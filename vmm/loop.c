@@ -61,6 +61,17 @@ void vm_loop_unwatch(struct vm *vm, int fd)
 			vm->watch[i].active = false;
 }
 
+ssize_t vm_loop_read(struct vm *vm, int fd, void *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len);
+
+	if (n > 0)
+		return n;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		vm_loop_unwatch(vm, fd);
+	return 0;
+}
+
 static void vm_loop_stop_fd(void *opaque, int fd)
 {
 	uint64_t v;

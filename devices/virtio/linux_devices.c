@@ -73,13 +73,10 @@ static void console_stdin(void *opaque, int fd)
 {
 	struct console_pci *c = opaque;
 	char buf[256];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t n = vm_loop_read(c->vp.vm, fd, buf, sizeof(buf));
 
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			vm_loop_unwatch(c->vp.vm, fd);
+	if (!n)
 		return;
-	}
 	/* Beyond what the device holds for a guest that reads nothing, input is dropped. */
 	virtio_console_queue_input(&c->con, buf, (size_t)n);
 }
