@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ctl_server.h"
-#include "elf_load.h"
+#include "boot/elf_load.h"
 #include "evhub.h"
 #include "guest_abi.h"
 #include "guests.h"

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "elf_load.h"
+#include "boot/elf_load.h"
 #include "guests.h"
 #include "mmu.h"
 #include "trace_rec.h"

@@ -11,8 +11,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "boot64.h"
-#include "elf_load.h"
+#include "boot/boot64.h"
+#include "boot/elf_load.h"
 #include "guest_abi.h"
 #include "vm.h"
 

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #include "device.h"
-#include "fdt_build.h"
+#include "boot/fdt_build.h"
 #include "guest_mem.h"
 #include "vm_config.h"
 
@@ -100,7 +100,7 @@ struct vm {
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
 /* Loads the ELF image, builds page tables and the FDT, sets every vCPU's registers. */
 int vm_boot_elf(struct vm *vm, const void *image, size_t len, char *err, size_t errlen);
-/* Boots cfg->kernel (vmm/boot_linux_vm.c): image, initrd, PIT, MP table, CPUID, registers. */
+/* Boots cfg->kernel (vmm/boot/boot_linux_vm.c): image, initrd, PIT, MP table, CPUID, registers. */
 int vm_boot_linux(struct vm *vm, char *err, size_t errlen);
 /* Starts the vCPU threads and runs the event loop until the VM stops; returns the exit status. */
 int vm_run(struct vm *vm);

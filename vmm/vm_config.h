@@ -35,7 +35,7 @@ struct vm_config {
 	struct vm_param param[VM_MAX_PARAMS];
 	unsigned int nr_params;
 	char param_key[VM_MAX_PARAMS][VM_PARAM_KEY_MAX]; /* the keys, argv left as it was */
-	/* Linux guests (vmm/boot_linux_cli.c): --kernel replaces the guest argument. */
+	/* Linux guests (vmm/boot/boot_linux_cli.c): --kernel replaces the guest argument. */
 	const char *kernel, *initrd, *cmdline;
 	bool pvh;
 	const char *disk[VM_MAX_DISKS]; /* "FILE" or "FILE,ro" */

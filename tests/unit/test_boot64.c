@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "boot64.h"
+#include "../../vmm/boot/boot64.h"
 #include "guest_abi.h"
 #include "tap.h"
 

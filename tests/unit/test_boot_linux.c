@@ -14,7 +14,7 @@
 
 #include "tap.h"
 #include "../../vmm/guest_mem.h"
-#include "../../vmm/boot_linux.h"
+#include "../../vmm/boot/boot_linux.h"
 
 #define RAM (128ull << 20)
 

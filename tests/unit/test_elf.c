@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "elf_load.h"
+#include "../../vmm/boot/elf_load.h"
 #include "guest_abi.h"
 #include "tap.h"
 

@@ -5,7 +5,7 @@
 #include <libfdt.h>
 #include <string.h>
 
-#include "fdt_build.h"
+#include "../../vmm/boot/fdt_build.h"
 #include "guest_abi.h"
 #include "tap.h"
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* extract-vmlinux BZIMAGE OUT: the uncompressed kernel inside a bzImage (vmm/boot_linux.h). */
+/* extract-vmlinux BZIMAGE OUT: the uncompressed kernel inside a bzImage (vmm/boot/boot_linux.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../vmm/boot_linux.h"
+#include "../../../vmm/boot/boot_linux.h"
 
 int main(int argc, char **argv)
 {

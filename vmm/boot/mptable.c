@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "guest_mem.h"
+#include "../guest_mem.h"
 #include "boot_linux.h"
-#include "../devices/pci.h"
+#include "../../devices/pci.h"
 
 #define MP_LAPIC_BASE 0xfee00000u
 #define MP_IOAPIC_BASE 0xfec00000u

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "guest_mem.h"
+#include "../guest_mem.h"
 #include "boot_linux.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "guest_mem.h"
-#include "vm_config.h"
+#include "../guest_mem.h"
+#include "../vm_config.h"
 
 struct fdt_ioport {
 	const char *name;

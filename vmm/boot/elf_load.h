@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "guest_mem.h"
+#include "../guest_mem.h"
 
 /*
  * Checks the image completely, then copies its PT_LOAD segments to their physical addresses

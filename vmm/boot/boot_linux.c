@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "guest_mem.h"
+#include "../guest_mem.h"
 #include "boot_linux.h"
 
 #define HDR_START 0x1f1

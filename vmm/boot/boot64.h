@@ -9,7 +9,7 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
-#include "guest_mem.h"
+#include "../guest_mem.h"
 
 /* How far the identity map reaches: max(4 GiB, end of RAM) rounded up to a GiB; 0 if too far. */
 uint64_t boot64_map_end(const struct guest_mem *gm);

@@ -14,8 +14,8 @@
 
 #include "boot_linux.h"
 #include "elf_load.h"
-#include "vm.h"
-#include "../devices/pci.h"
+#include "../vm.h"
+#include "../../devices/pci.h"
 
 #define LINUX_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 acpi=off"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "guest_mem.h"
+#include "../guest_mem.h"
 #include "boot_linux.h"
 
 #define LB_GDT 0x500ull
