@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 #include "boot/elf_load.h"
 #include "evhub.h"
 #include "guest_abi.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../vmm/ctl_server.h"
+#include "../../vmm/ctl/ctl_server.h"
 #include "../../vmm/vm_config.h"
 #include "../i8042.h"
 #include "../serial.h"

@@ -14,8 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl_server.h"
-#include "evhub.h"
+#include "../../vmm/ctl/ctl_server.h"
+#include "../../vmm/evhub.h"
 #include "tap.h"
 
 static struct evhub hub;

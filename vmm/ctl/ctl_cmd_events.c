@@ -7,9 +7,9 @@
 #include <strings.h>
 
 #include "ctl_server.h"
-#include "evhub.h"
+#include "../evhub.h"
 #include "mmu.h"
-#include "vm.h"
+#include "../vm.h"
 
 #define EVENTS_RECENT 64
 #define FILTER_CALLBACK 256 /* filters >= this name a callback, below an event type */

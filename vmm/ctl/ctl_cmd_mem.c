@@ -11,7 +11,7 @@
 #include "ctl_server.h"
 #include "mmu.h"
 #include "mirrorvm/madvise.h"
-#include "vm.h"
+#include "../vm.h"
 
 #define SHADOW_MAX_PAGES 4096
 #define HUGE_SIZE (2ULL << 20)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The control server: a thread of its own that serves the control socket (protocol in
- * vmm/ctl_proto.h), so that no client, slow, hostile or gone, can stall a vCPU or the event loop.
+ * vmm/ctl/ctl_proto.h), so that no client, slow, hostile or gone, can stall a vCPU or the event
+ * loop.
  * Commands register themselves with CTL_COMMAND(); each is one table entry in one file.
  */
 #ifndef MIRRORVM_CTL_SERVER_H

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The control server (vmm/ctl_server.h). */
+/* The control server (vmm/ctl/ctl_server.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

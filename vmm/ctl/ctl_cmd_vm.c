@@ -11,7 +11,7 @@
 
 #include "ctl_server.h"
 #include "guest_abi.h"
-#include "vm.h"
+#include "../vm.h"
 
 /* Most words one read returns: 4 KiB, a page or a kernel stack's worth in a few calls. */
 #define CTL_READ_MAX_WORDS 512U

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The control protocol's parsing and reply building (vmm/ctl_proto.h). */
+/* The control protocol's parsing and reply building (vmm/ctl/ctl_proto.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
