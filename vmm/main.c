@@ -14,7 +14,7 @@
 #include "mmu.h"
 #include "report.h"
 #include "trace_rec.h"
-#include "stress.h"
+#include "stress/stress.h"
 #include "vm.h"
 #include "vm_config.h"
 

@@ -104,7 +104,7 @@
 #define GUEST_REQ_ECHO 1 /* ret[i] = args[i] for every i */
 #define GUEST_REQ_HOST_TIME 2 /* ret[0] = host CLOCK_MONOTONIC in ns */
 /*
- * mirrorvm stress (vmm/stress*.c): STRESS_INFO: ret[0] = first gpa of the perturbed area, ret[1] =
+ * mirrorvm stress (vmm/stress/): STRESS_INFO: ret[0] = first gpa of the perturbed area, ret[1] =
  * its pages, ret[2] = words written per page, ret[3] = GUEST_STRESS_* flags. HOLD: write once,
  * then hold still, rewriting (after verifying) only when the host asks for a new generation,
  * and verify at the end. SAME: every page of a class (page number modulo 8) gets the same

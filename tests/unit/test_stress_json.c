@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stress.h"
+#include "../../vmm/stress/stress.h"
 #include "tap.h"
 
 /* A small validating parser: returns the position after one JSON value, or NULL. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mirrorvm stress: scenarios of host perturbation (vmm/stress_ops.c) against the stress guest,
- * with the mirror as the witness (vmm/stress.c), reported as a table and as JSON
- * (vmm/stress_json.c, which needs no KVM so the unit tests link it).
+ * mirrorvm stress: scenarios of host perturbation (vmm/stress/stress_ops.c) against the stress
+ * guest, with the mirror as the witness (vmm/stress/stress.c), reported as a table and as JSON
+ * (vmm/stress/stress_json.c, which needs no KVM so the unit tests link it).
  */
 #ifndef MIRRORVM_STRESS_H
 #define MIRRORVM_STRESS_H

@@ -6,7 +6,7 @@
 #include <pthread.h>
 
 #include "stress.h"
-#include "vm.h"
+#include "../vm.h"
 
 #define STRESS_AREA_GPA (8ULL << 20) /* above the stress guest's image and bitmaps */
 

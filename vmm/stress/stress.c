@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mirrorvm stress: each scenario boots the stress guest on every vCPU and runs a host thread
- * that perturbs guest RAM (vmm/stress_ops.c). The witnesses: the guest checks its data against
- * what the host says it discarded (the test device's request channel); at each check point,
+ * that perturbs guest RAM (vmm/stress/stress_ops.c). The witnesses: the guest checks its data
+ * against what the host says it discarded (the test device's request channel); at each check point,
  * with the vCPUs paused, the mirror must agree with /proc/self/pagemap, and again after a
  * populate; the event ring must carry the expected types, huge invalidations whole 2 MiB; and
  * KVM must end the run with the guest's own exit.
@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "boot/elf_load.h"
-#include "guests.h"
+#include "../boot/elf_load.h"
+#include "../guests.h"
 #include "mmu.h"
-#include "trace_rec.h"
+#include "../trace_rec.h"
 #include "stress_priv.h"
 #include "testdev.h"
 
