@@ -15,7 +15,7 @@
 #include "device.h"
 #include "guest_abi.h"
 #include "serial.h"
-#include "../vmm/vm_config.h"
+#include "../vmm/cli/vm_config.h"
 
 #define UART_RX_SIZE 256
 

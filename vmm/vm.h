@@ -15,7 +15,7 @@
 #include "device.h"
 #include "boot/fdt_build.h"
 #include "guest_mem.h"
-#include "vm_config.h"
+#include "cli/vm_config.h"
 
 #define VM_MAX_PIO 64
 #define VM_MAX_MMIO 64

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../../vmm/ctl/ctl_server.h"
-#include "../../vmm/vm_config.h"
+#include "../../vmm/cli/vm_config.h"
 #include "../i8042.h"
 #include "../serial.h"
 #include "balloon.h"

@@ -6,7 +6,7 @@
 
 #include "guest_abi.h"
 #include "tap.h"
-#include "vm_config.h"
+#include "../../vmm/cli/vm_config.h"
 
 static const struct {
 	const char *s;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../vm_config.h"
+#include "../cli/vm_config.h"
 
 static const char *const linux_value_opts[] = {
 	"--kernel", "--initrd", "--cmdline", "--disk", "--balloon-steps", "--console",

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "../guest_mem.h"
-#include "../vm_config.h"
+#include "../cli/vm_config.h"
 
 struct fdt_ioport {
 	const char *name;

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "../boot/elf_load.h"
-#include "../guests.h"
+#include "../cli/guests.h"
 #include "mmu.h"
-#include "../trace_rec.h"
+#include "../cli/trace_rec.h"
 #include "stress_priv.h"
 #include "testdev.h"
 

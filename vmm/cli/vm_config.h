@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What a run was asked for: filled in by the command line (vmm/cli.c), read by the VMM and by
+ * What a run was asked for: filled in by the command line (vmm/cli/main.c), read by the VMM and by
  * every device's create(). New features add fields here; zero must mean "off" or "default".
  */
 #ifndef MIRRORVM_VM_CONFIG_H

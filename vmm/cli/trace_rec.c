@@ -14,11 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evhub.h"
+#include "../evhub.h"
 #include "mmu.h"
 #include "trace.h"
 #include "trace_rec.h"
-#include "vm.h"
+#include "../vm.h"
 
 struct trace_rec_state {
 	struct vm *vm;

@@ -6,16 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/ctl_server.h"
-#include "boot/elf_load.h"
-#include "evhub.h"
+#include "../ctl/ctl_server.h"
+#include "../boot/elf_load.h"
+#include "../evhub.h"
 #include "guest_abi.h"
 #include "guests.h"
 #include "mmu.h"
 #include "report.h"
 #include "trace_rec.h"
-#include "stress/stress.h"
-#include "vm.h"
+#include "../stress/stress.h"
+#include "../vm.h"
 #include "vm_config.h"
 
 static void usage(FILE *f)
