@@ -12,7 +12,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "device.h"
+#include "../devices/device.h"
 #include "boot/fdt_build.h"
 #include "guest_mem.h"
 #include "cli/vm_config.h"

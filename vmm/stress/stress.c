@@ -20,7 +20,7 @@
 #include "mmu.h"
 #include "../cli/trace_rec.h"
 #include "stress_priv.h"
-#include "testdev.h"
+#include "../../devices/testdev.h"
 
 #define STRESS_OPS_PER_GUEST_ROUND 2
 #define STRESS_OPS_PER_CHECK 8
