@@ -15,6 +15,14 @@
 /* The signal that knocks a vCPU out of KVM_RUN; its handler does nothing. */
 #define VCPU_KICK_SIGNAL SIGUSR1
 
+/* Wakes pausers and parked vCPUs so that they see the VM stopping. */
+static void vm_pause_wake(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause.lock);
+	pthread_cond_broadcast(&vm->pause.cond);
+	pthread_mutex_unlock(&vm->pause.lock);
+}
+
 void vm_stop(struct vm *vm, int status)
 {
 	uint64_t one = 1;
@@ -174,6 +182,39 @@ static bool vcpu_handle_exit(struct vcpu *v)
 
 static void vcpu_kick_handler(int sig)
 {
+}
+
+/*
+ * The vCPU's side of pausing (vm_pause.c is the pausers'): parks while a pause is requested,
+ * and counts itself in and out of the run loop.
+ */
+static void vcpu_park(struct vcpu *v)
+{
+	struct vm_pause_state *p = &v->vm->pause;
+
+	pthread_mutex_lock(&p->lock);
+	p->parked++;
+	pthread_cond_broadcast(&p->cond);
+	while (atomic_load(&p->requested) && !atomic_load(&v->vm->stopping))
+		pthread_cond_wait(&p->cond, &p->lock);
+	p->parked--;
+	/* The kick that parked us must not bounce the next KVM_RUN, unless the VM is stopping. */
+	if (!atomic_load(&v->vm->stopping))
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void vcpu_active(struct vcpu *v, bool active)
+{
+	struct vm_pause_state *p = &v->vm->pause;
+
+	pthread_mutex_lock(&p->lock);
+	if (active)
+		p->active++;
+	else
+		p->active--;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void *vcpu_thread(void *arg)

@@ -52,7 +52,10 @@ struct vm_watch {
 
 struct mirror;
 
-/* Pausing (vmm/vm_pause.c): pausers nest; vCPU threads park while requested. */
+/*
+ * Pausing: pausers nest (vmm/vm_pause.c, which kicks the vCPUs); vCPU threads park while
+ * requested (vmm/vcpu.c).
+ */
 struct vm_pause_state {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -125,11 +128,6 @@ void vm_pause_init(struct vm *vm);
 int vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
 bool vm_paused(struct vm *vm);
-/* Called by a vCPU thread: parks while a pause is requested; counts itself in and out. */
-void vcpu_park(struct vcpu *v);
-void vcpu_active(struct vcpu *v, bool active);
-/* Wakes pausers and parked vCPUs so that they see the VM stopping. */
-void vm_pause_wake(struct vm *vm);
 
 /* The event loop (vmm/loop.c). */
 int vm_loop_init(struct vm *vm);

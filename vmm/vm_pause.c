@@ -3,6 +3,8 @@
  * Pausing the vCPUs: every vCPU thread parks outside KVM_RUN until the last pauser resumes. The
  * control socket (pause, regs, walk, verify) and the stress checks use it, nested, from threads
  * other than the vCPUs'. While parked, a vCPU's registers may be read with its ioctls.
+ * This is the pausers' side; the vCPUs' side (parking, counting, waking at stop) is in vcpu.c,
+ * which calls nothing here: this file calls vcpu.c (vcpu_kick_all()), not the other way.
  */
 #include <errno.h>
 
@@ -47,40 +49,4 @@ void vm_resume(struct vm *vm)
 bool vm_paused(struct vm *vm)
 {
 	return atomic_load(&vm->pause.requested);
-}
-
-void vcpu_park(struct vcpu *v)
-{
-	struct vm_pause_state *p = &v->vm->pause;
-
-	pthread_mutex_lock(&p->lock);
-	p->parked++;
-	pthread_cond_broadcast(&p->cond);
-	while (atomic_load(&p->requested) && !atomic_load(&v->vm->stopping))
-		pthread_cond_wait(&p->cond, &p->lock);
-	p->parked--;
-	/* The kick that parked us must not bounce the next KVM_RUN, unless the VM is stopping. */
-	if (!atomic_load(&v->vm->stopping))
-		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	pthread_mutex_unlock(&p->lock);
-}
-
-void vcpu_active(struct vcpu *v, bool active)
-{
-	struct vm_pause_state *p = &v->vm->pause;
-
-	pthread_mutex_lock(&p->lock);
-	if (active)
-		p->active++;
-	else
-		p->active--;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-}
-
-void vm_pause_wake(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->pause.lock);
-	pthread_cond_broadcast(&vm->pause.cond);
-	pthread_mutex_unlock(&vm->pause.lock);
 }
