@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "boot/boot64.h"
+#include "boot/boot_linux.h"
 #include "boot/elf_load.h"
 #include "guest_abi.h"
 #include "vm.h"
@@ -305,7 +306,15 @@ static int vcpu_setup(struct vcpu *v, uint64_t entry)
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
+	int ret;
 
+	/*
+	 * Newer KVM (seen on 7.2) refuses long-mode EFER bits that the vCPU's CPUID does not
+	 * offer, and a vCPU starts with none: give it what KVM supports first.
+	 */
+	ret = linux_setup_cpuid(v->vm->kvm_fd, v->fd, v->index);
+	if (ret)
+		return ret;
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
 		return -errno;
 	boot64_sregs(&sregs);

@@ -141,7 +141,12 @@ struct mmirror_stats {
 	__u64 released; /* 1 once the mm has gone (release arrived) */
 	__u64 live_files; /* module-wide, including this one */
 	__u64 live_regions; /* module-wide */
-	__u64 reserved[5];
+	/*
+	 * 1 << MMIRROR_CB_* for each callback this kernel can call: change_pte is gone since 6.9.
+	 * 0 from a module that predates the field.
+	 */
+	__u64 callbacks_offered;
+	__u64 reserved[4];
 };
 
 /* Returns MMIRROR_API_VERSION. */

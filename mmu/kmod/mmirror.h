@@ -14,6 +14,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#include "mmirror_compat.h"
 #include "mmirror_uapi.h"
 
 struct mmirror_file;

@@ -18,7 +18,6 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #include "mmirror.h"
@@ -118,6 +117,7 @@ static void mmirror_get_stats(struct mmirror_file *mf, struct mmirror_stats *st)
 	st->flags = READ_ONCE(mf->flags);
 	st->released = READ_ONCE(mf->released);
 	st->live_files = atomic_read(&mmirror_live_files);
+	st->callbacks_offered = MMIRROR_CB_OFFERED;
 	st->live_regions = atomic_read(&mmirror_live_regions);
 }
 
@@ -176,11 +176,7 @@ static const struct vm_operations_struct mmirror_table_vm_ops = {
 
 static void mmirror_vma_flags(struct vm_area_struct *vma)
 {
-#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
-	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
-#else
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
-#endif
+	mmirror_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
 }
 
 static int mmirror_mmap(struct file *file, struct vm_area_struct *vma)

@@ -6,7 +6,6 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 
 #include "mmirror.h"
 
@@ -63,7 +62,7 @@ static bool mmirror_age_region(struct mmirror_shadow *r, unsigned long start, un
 	return young;
 }
 
-static int mmirror_age(struct mmu_notifier *mn, unsigned long start, unsigned long end,
+static mmirror_young_t mmirror_age(struct mmu_notifier *mn, unsigned long start, unsigned long end,
 		       enum mmirror_callback cb, bool clear)
 {
 	struct mmirror_file *mf = container_of(mn, struct mmirror_file, mn);
@@ -97,19 +96,19 @@ static int mmirror_age(struct mmu_notifier *mn, unsigned long start, unsigned lo
 	return young;
 }
 
-static int mmirror_clear_flush_young(struct mmu_notifier *mn, struct mm_struct *mm,
+static mmirror_young_t mmirror_clear_flush_young(struct mmu_notifier *mn, struct mm_struct *mm,
 				     unsigned long start, unsigned long end)
 {
 	return mmirror_age(mn, start, end, MMIRROR_CB_CLEAR_FLUSH_YOUNG, true);
 }
 
-static int mmirror_clear_young(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start,
+static mmirror_young_t mmirror_clear_young(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long start,
 			       unsigned long end)
 {
 	return mmirror_age(mn, start, end, MMIRROR_CB_CLEAR_YOUNG, true);
 }
 
-static int mmirror_test_young(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long address)
+static mmirror_young_t mmirror_test_young(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long address)
 {
 	return mmirror_age(mn, address, address + PAGE_SIZE, MMIRROR_CB_TEST_YOUNG, false);
 }
@@ -151,18 +150,16 @@ static void mmirror_range_end(struct mmu_notifier *mn, const struct mmu_notifier
 		      MMIRROR_CB_RANGE_END, range->event, mmu_notifier_range_blockable(range));
 }
 
-#if KERNEL_VERSION(6, 9, 0) > LINUX_VERSION_CODE
 /*
  * KSM and COW replace a PTE inside an invalidate_range_start/end pair that already cleared the
- * entry, so there is nothing to install; the callback is logged.
+ * entry, so there is nothing to install; the callback is logged (on kernels that still call it).
  */
-static void mmirror_change_pte(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long address,
+static void __maybe_unused mmirror_change_pte(struct mmu_notifier *mn, struct mm_struct *mm, unsigned long address,
 			       pte_t pte)
 {
 	mmirror_trace(container_of(mn, struct mmirror_file, mn), address, address + PAGE_SIZE,
 		      MMIRROR_CB_CHANGE_PTE, MMIRROR_EV_NONE, false);
 }
-#endif
 
 /*
  * The mm is going away (exit, or OOM kill) while the file may stay open. Everything becomes
@@ -214,9 +211,7 @@ const struct mmu_notifier_ops mmirror_mn_ops = {
 	.clear_flush_young = mmirror_clear_flush_young,
 	.clear_young = mmirror_clear_young,
 	.test_young = mmirror_test_young,
-#if KERNEL_VERSION(6, 9, 0) > LINUX_VERSION_CODE
-	.change_pte = mmirror_change_pte,
-#endif
+	MMIRROR_OP_CHANGE_PTE(mmirror_change_pte)
 	.invalidate_range_start = mmirror_range_start,
 	.invalidate_range_end = mmirror_range_end,
 	.free_notifier = mmirror_free_notifier,

@@ -199,6 +199,34 @@ int main(void)
 		   strstr(text, "\n  clear_flush_young no reason known: a coverage gap") &&
 		   !strstr(text, "\n  invalidate ") && !strstr(text, "\n  range_start "),
 	   "the coverage note names the callbacks not seen, a gap where no reason is known");
+	ok(text && strstr(text, "this kernel has neither") &&
+		   strstr(text, "\n  change_pte        this kernel has no change_pte"),
+	   "on a kernel without page_idle, DAMON or change_pte, the notes say so");
+	free(text);
+
+	/* A 7.x kernel: change_pte offered no more, DAMON run by the ageing scenario. */
+	snprintf(run.kernel.release, sizeof(run.kernel.release), "7.2.13+deb14-amd64");
+	run.kernel.damon = true;
+	run.kernel.cb_offered = ~0U & ~(1U << MMIRROR_CB_CHANGE_PTE);
+	b->damon = true;
+	text = render_with(&run, stress_print_coverage);
+	ok(text && strstr(text, "kernel 7.2.13+deb14-amd64;") &&
+		   strstr(text, "\n  clear_young       no reason known: a coverage gap") &&
+		   strstr(text, "\n  change_pte        this kernel has no change_pte"),
+	   "where DAMON ran, a missing clear_young is a gap; the kernel is named");
+	free(text);
+	run.kernel.cb_offered = ~0U;
+	text = render_with(&run, stress_print_coverage);
+	ok(text && strstr(text, "\n  change_pte        no reason known: a coverage gap"),
+	   "a missing change_pte on a kernel that offers it is a gap");
+	free(text);
+	b->damon = false;
+	text = render(&run);
+	ok(text && valid_json(text) &&
+		   strstr(text, "\"kernel\": {\"release\": \"7.2.13+deb14-amd64\", "
+				"\"page_idle\": false, \"damon\": true, \"callbacks_offered\": "
+				"[\"invalidate\", \"range_start\""),
+	   "the JSON names the kernel and what it offers");
 	free(text);
 
 	b->failures = 0;

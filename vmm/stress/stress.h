@@ -35,6 +35,7 @@ struct stress_result {
 	uint64_t events[STRESS_NR_CB][STRESS_NR_EV];
 	int vm_status;
 	bool mirror_on;
+	uint32_t cb_offered; /* 1 << MMIRROR_CB_* the kernel calls (all when the module says 0) */
 	/* ageing: pages of each set evicted under pressure with the young answer on and off */
 	bool ageing;
 	uint64_t hot_evicted[2], cold_evicted[2], hot_pages, cold_pages;
@@ -47,10 +48,25 @@ struct stress_result {
 	/* migrate: move_pages calls, pages moved to node 0 and to node 1, pages that stayed */
 	bool migrate;
 	uint64_t move_calls, moved[2], move_stayed;
+	/* ageing, where DAMON can monitor this process: what its checks asked of the mirror */
+	bool damon;
+	uint64_t damon_clear_young, damon_test_young;
 	char fail_text[STRESS_MAX_FAIL_TEXT]; /* the first failure, or why it was skipped */
 };
 
+/*
+ * What the host kernel offers the scenarios: the coverage notes and the checks follow it, so a
+ * callback the kernel cannot produce is said to be absent for that reason, on that kernel.
+ */
+struct stress_kernel {
+	char release[65];
+	bool page_idle; /* IDLE_PAGE_TRACKING: /sys/kernel/mm/page_idle */
+	bool damon; /* DAMON's sysfs interface with virtual address monitoring */
+	uint32_t cb_offered; /* as the module said in the first scenario with the mirror on */
+};
+
 struct stress_run {
+	struct stress_kernel kernel;
 	uint64_t seed;
 	uint64_t duration_ms;
 	uint64_t mem_size;
@@ -65,6 +81,9 @@ const char *stress_ev_name(unsigned int i);
 const char *stress_cb_name(unsigned int i);
 /* Maps a ring record's event byte to a column. */
 unsigned int stress_ev_index(unsigned int event);
+
+/* Fills run->kernel from uname and sysfs (cb_offered: all, until a mirror says otherwise). */
+void stress_kernel_probe(struct stress_kernel *k);
 
 /* The summary table, the coverage table with its notes, and the JSON document. */
 void stress_print_summary(FILE *f, const struct stress_run *run);

@@ -153,4 +153,5 @@ void stress_ageing_op(struct stress_ctx *c)
 	ageing_phase(c, 1);
 	ageing_phase(c, 0);
 	mmu_set_flags(c->mmu, 0);
+	stress_damon_phase(c);
 }

@@ -23,27 +23,56 @@ static const char *const cb_names[STRESS_NR_CB] = {
 	"clear_young", "test_young",  "change_pte", "release",
 };
 
-/* Why 6.1 cannot produce an event type for what the scenarios do to private anonymous RAM. */
+/*
+ * Why an event type stays at zero for what the scenarios do to guest RAM (private anonymous,
+ * MADV_DONTFORK), on every kernel from 6.1 to 7.2.
+ */
 static const char *const ev_absent_why[STRESS_NR_EV] = {
-	[MMIRROR_EV_PROTECTION_PAGE] = "only folio_mkclean (writeback of shared file pages) "
-				       "sends it; guest RAM is private anonymous memory",
-	[MMIRROR_EV_RELEASE] = "6.1 never invalidates with it: exit_mmap calls ->release "
-			       "(the release callback) and unmaps with UNMAP",
+	[MMIRROR_EV_PROTECTION_PAGE] = "sent by writeback's folio_mkclean (shared file pages) and "
+				       "fork's write-protect of COW pages; guest RAM is neither",
+	[MMIRROR_EV_RELEASE] = "sent only to the interval notifiers of an mm torn down with the "
+			       "mirror open; the VMM unregisters first",
 	[MMIRROR_EV_MIGRATE] = "only migrate_vma_* (device memory); the migrate scenario's "
 			       "move_pages invalidates with CLEAR (try_to_migrate_one)",
-	[MMIRROR_EV_EXCLUSIVE] = "only make_device_exclusive_range (device drivers' atomics)",
+	[MMIRROR_EV_EXCLUSIVE] = "only make_device_exclusive (device drivers' atomics)",
 };
 
-/* Why a callback may stay at zero in a run; one without a reason here is a gap when it does. */
-static const char *const cb_absent_why[STRESS_NR_CB] = {
-	[MMIRROR_CB_CLEAR_YOUNG] = "only page_idle (IDLE_PAGE_TRACKING) and DAMON ask it; Debian's "
-				   "6.1 builds neither",
-	[MMIRROR_CB_TEST_YOUNG] = "only khugepaged's scan asks it (an old PTE on an unreferenced "
-				  "page), besides page_idle and DAMON",
-	[MMIRROR_CB_RELEASE] = "only an mm torn down with the mirror still open (teardown's "
-			       "children, whose rings die with them); a VMM that closes first "
-			       "unregisters",
-};
+/*
+ * Why a callback may stay at zero in a run, on this kernel; NULL where nothing explains it,
+ * which makes a zero a coverage gap.
+ */
+static const char *cb_absent_why(const struct stress_run *run, unsigned int cb, char *buf,
+				 size_t len)
+{
+	const struct stress_kernel *k = &run->kernel;
+	bool damon_ran = false;
+
+	for (unsigned int i = 0; i < run->nr_results; i++)
+		damon_ran |= run->result[i].damon;
+	switch (cb) {
+	case MMIRROR_CB_CLEAR_YOUNG:
+	case MMIRROR_CB_TEST_YOUNG:
+		if (damon_ran)
+			return NULL;
+		snprintf(buf, len, "%spage_idle (IDLE_PAGE_TRACKING) and DAMON ask it; %s",
+			 cb == MMIRROR_CB_TEST_YOUNG ? "khugepaged's scan (an old PTE), " : "only ",
+			 k->damon ? "only the ageing scenario drives DAMON, and it did not run"
+			 : k->page_idle ? "this kernel has page_idle, which no scenario drives"
+					: "this kernel has neither");
+		return buf;
+	case MMIRROR_CB_CHANGE_PTE:
+		if (k->cb_offered & (1U << cb))
+			return NULL;
+		snprintf(buf, len, "this kernel has no change_pte (gone in 6.9: KSM and COW "
+			 "invalidate instead)");
+		return buf;
+	case MMIRROR_CB_RELEASE:
+		return "only an mm torn down with the mirror still open (teardown's children, whose "
+		       "rings die with them); a VMM that closes first unregisters";
+	default:
+		return NULL;
+	}
+}
 
 const char *stress_ev_name(unsigned int i)
 {
@@ -110,6 +139,9 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 				", cold evicted %" PRIu64 "/%" PRIu64 "\n",
 				on ? "on" : "off", r->hot_evicted[on], r->hot_pages,
 				r->cold_evicted[on], r->cold_pages);
+		if (r->damon)
+			fprintf(f, "ageing: DAMON on this process: clear_young %" PRIu64
+				", test_young %" PRIu64 "\n", r->damon_clear_young, r->damon_test_young);
 	}
 	for (unsigned int i = 0; i < run->nr_results; i++) {
 		const struct stress_result *r = &run->result[i];
@@ -130,9 +162,12 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 		stress_total_failures(run) == 1 ? "" : "s");
 }
 
-static void print_absent_callbacks(FILE *f, uint64_t sum[STRESS_NR_CB][STRESS_NR_EV])
+static void print_absent_callbacks(FILE *f, const struct stress_run *run,
+				   uint64_t sum[STRESS_NR_CB][STRESS_NR_EV])
 {
 	bool head = false;
+	char why[200];
+	const char *w;
 
 	for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++) {
 		uint64_t n = 0;
@@ -144,8 +179,8 @@ static void print_absent_callbacks(FILE *f, uint64_t sum[STRESS_NR_CB][STRESS_NR
 		if (!head)
 			fprintf(f, "callbacks not seen in this run:\n");
 		head = true;
-		fprintf(f, "  %-17s %s\n", cb_names[cb],
-			cb_absent_why[cb] ? cb_absent_why[cb] : "no reason known: a coverage gap");
+		w = cb_absent_why(run, cb, why, sizeof(why));
+		fprintf(f, "  %-17s %s\n", cb_names[cb], w ? w : "no reason known: a coverage gap");
 	}
 }
 
@@ -167,11 +202,12 @@ void stress_print_coverage(FILE *f, const struct stress_run *run)
 			fprintf(f, " %10" PRIu64, sum[cb][ev]);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "event types 6.1 cannot produce here:\n");
+	fprintf(f, "kernel %s; event types these scenarios cannot produce:\n",
+		run->kernel.release[0] ? run->kernel.release : "(unknown)");
 	for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
 		if (ev_absent_why[ev])
 			fprintf(f, "  %-15s %s\n", ev_names[ev], ev_absent_why[ev]);
-	print_absent_callbacks(f, sum);
+	print_absent_callbacks(f, run, sum);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -230,6 +266,9 @@ static void json_result(FILE *f, const struct stress_result *r)
 			", \"ksm\": {\"cycles\": %" PRIu64 ", \"pages_sharing\": %" PRIu64
 			", \"merged\": %" PRIu64 ", \"unmerged\": %" PRIu64 "}",
 			r->ksm_cycles, r->ksm_sharing, r->ksm_merged, r->ksm_broken);
+	if (r->damon)
+		fprintf(f, ", \"damon\": {\"clear_young\": %" PRIu64 ", \"test_young\": %" PRIu64 "}",
+			r->damon_clear_young, r->damon_test_young);
 	if (r->migrate)
 		fprintf(f,
 			", \"migrate\": {\"calls\": %" PRIu64 ", \"to_node0\": %" PRIu64
@@ -247,9 +286,17 @@ int stress_write_json(FILE *f, const struct stress_run *run)
 	fprintf(f,
 		"{\n  \"version\": 1, \"seed\": %" PRIu64 ", \"duration_ms\": %" PRIu64
 		", \"mem\": %" PRIu64 ", \"cpus\": %u,\n  \"passed\": %s, \"failures\": %" PRIu64
-		",\n  \"scenarios\": [\n",
+		",\n",
 		run->seed, run->duration_ms, run->mem_size, run->nr_cpus,
 		stress_total_failures(run) ? "false" : "true", stress_total_failures(run));
+	fprintf(f, "  \"kernel\": {\"release\": ");
+	json_str(f, run->kernel.release);
+	fprintf(f, ", \"page_idle\": %s, \"damon\": %s, \"callbacks_offered\": [",
+		run->kernel.page_idle ? "true" : "false", run->kernel.damon ? "true" : "false");
+	for (unsigned int cb = 0, n = 0; cb < STRESS_NR_CB; cb++)
+		if (run->kernel.cb_offered & (1U << cb))
+			fprintf(f, "%s\"%s\"", n++ ? ", " : "", cb_names[cb]);
+	fprintf(f, "]},\n  \"scenarios\": [\n");
 	for (unsigned int i = 0; i < run->nr_results; i++) {
 		json_result(f, &run->result[i]);
 		fprintf(f, "%s\n", i + 1 < run->nr_results ? "," : "");

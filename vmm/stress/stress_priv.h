@@ -9,6 +9,7 @@
 #include "../vm.h"
 
 #define STRESS_AREA_GPA (8ULL << 20) /* above the stress guest's image and bitmaps */
+#define STRESS_DAMON_ADMIN "/sys/kernel/mm/damon/admin"
 
 struct stress_ctx;
 
@@ -74,6 +75,8 @@ bool stress_guest_written(struct stress_ctx *c);
 int stress_ageing_setup(struct stress_ctx *c);
 void stress_ageing_op(struct stress_ctx *c);
 void stress_ageing_teardown(struct stress_ctx *c);
+/* DAMON on this process, where the kernel has it: clear_young and test_young must arrive. */
+void stress_damon_phase(struct stress_ctx *c);
 
 /* The scenarios' memcg: a child of the root cgroup holding the whole VMM. */
 int stress_write_file(const char *path, const char *text);

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared by the Linux-guest box tests and the benchmark: paths, disk images, and a runner that
 # stamps the time the guest's init first spoke.
-KERNEL=${MIRRORVM_KERNEL:-$(ls /root/.cache/mirrorvm/kernel/*/root/boot/vmlinuz-* 2>/dev/null | head -n 1)}
-[ -n "$KERNEL" ] || { echo "no box kernel image found" >&2; exit 77; }
+# The guests boot the box's own kernel (tools/box says which), or MIRRORVM_GUEST_KERNEL.
+KERNEL=${MIRRORVM_GUEST_KERNEL:-${BOX_KIMAGE:-}}
+[ -n "$KERNEL" ] && [ -f "$KERNEL" ] || { echo "no guest kernel image: run in tools/box" >&2; exit 77; }
 # tap-run's directory for this test: on a timeout it shows the *.log files and runs on-timeout.
 work=${TAP_TEST_DIR:-/tmp/linux-$$}
 mkdir -p "$work"

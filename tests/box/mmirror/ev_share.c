@@ -35,7 +35,7 @@ int ev_ksm(struct mt *t)
 	mt_assert(mt_read_int(KSM "pages_sharing") > 0, "ksmd merged nothing in 30 s");
 	mt_write_file(KSM "run", "0");
 	mt_expect(t, MMIRROR_CB_INVALIDATE, MMIRROR_EV_CLEAR, t->gpa.v, t->gpa.v + MT_PAGE);
-	mt_expect(t, MMIRROR_CB_CHANGE_PTE, MMIRROR_EV_NONE, t->gpa.v, t->gpa.v + MT_PAGE);
+	mt_expect_offered(t, MMIRROR_CB_CHANGE_PTE, MMIRROR_EV_NONE, t->gpa.v, t->gpa.v + MT_PAGE);
 	mt_coherent(t, "after KSM merge");
 	mt_populate(t, 0);
 	mt_assert(!(mt_entry(t, t->ram) & MMIRROR_PTE_WRITE), "merged page writable in the table");
@@ -73,7 +73,7 @@ int ev_cow(struct mt *t)
 	mt_clear_events(t);
 	t->ram[0] ^= 0xff;
 	mt_expect(t, MMIRROR_CB_INVALIDATE, MMIRROR_EV_CLEAR, t->gpa.v, t->gpa.v + MT_PAGE);
-	mt_expect(t, MMIRROR_CB_CHANGE_PTE, MMIRROR_EV_NONE, t->gpa.v, t->gpa.v + MT_PAGE);
+	mt_expect_offered(t, MMIRROR_CB_CHANGE_PTE, MMIRROR_EV_NONE, t->gpa.v, t->gpa.v + MT_PAGE);
 	mt_assert(!mmu_pte_present(mt_entry(t, t->ram)), "COWed entry still present");
 	mt_coherent(t, "after the COW write");
 	mt_populate(t, 0);

@@ -134,6 +134,26 @@ const struct mmirror_event *mt_expect(struct mt *t, int cb, int ev, uint64_t sta
 	return e;
 }
 
+bool mt_offers(struct mt *t, int cb)
+{
+	struct mmirror_stats st;
+
+	mt_assert(!mmu_get_stats(t->m, &st), "stats");
+	return !st.callbacks_offered || (st.callbacks_offered & (1ULL << cb));
+}
+
+void mt_expect_offered(struct mt *t, int cb, int ev, uint64_t start, uint64_t end)
+{
+	if (mt_offers(t, cb)) {
+		mt_expect(t, cb, ev, start, end);
+		return;
+	}
+	mt_drain(t);
+	mt_assert(!mt_find(t, cb, -1, ~0ULL, 0), "a %s record from a kernel that has no %s",
+		  mmu_callback_name(cb), mmu_callback_name(cb));
+	printf("  %s: this kernel has no such callback (none came)\n", mmu_callback_name(cb));
+}
+
 struct mmu_check_result mt_coherent(struct mt *t, const char *when)
 {
 	struct mmu_check_result res;

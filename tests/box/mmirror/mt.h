@@ -76,6 +76,10 @@ void mt_print_events(struct mt *t);
 const struct mmirror_event *mt_find(struct mt *t, int cb, int ev, uint64_t start, uint64_t end);
 /* Exits with a message unless such a record arrived; prints it. */
 const struct mmirror_event *mt_expect(struct mt *t, int cb, int ev, uint64_t start, uint64_t end);
+/* Whether this kernel calls callback cb at all (GET_STATS' callbacks_offered). */
+bool mt_offers(struct mt *t, int cb);
+/* mt_expect where the kernel offers cb; where it does not, that no such record came. */
+void mt_expect_offered(struct mt *t, int cb, int ev, uint64_t start, uint64_t end);
 /* Exits unless the table agrees with pagemap; returns the check result. */
 struct mmu_check_result mt_coherent(struct mt *t, const char *when);
 uint64_t mt_gpa_of(struct mt *t, const void *p);
