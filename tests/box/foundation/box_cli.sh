@@ -42,5 +42,33 @@ check $? 124 "--timeout ends the box with 124"
 "$box" --no-module --timeout 120 -- false
 check $? 1 "false exits 1"
 
+# After a box with a timeout, nothing of it is left: no sleep holding our descriptors (a flock
+# on fd 8 here stays locked while anything holds it).
+exec 8>"$tmp/lock"
+flock 8
+"$box" --no-module --timeout 300 -- true
+exec 8>&-
+check "$(flock -n "$tmp/lock" echo free)" free "no process of the box holds the caller's descriptors"
+
+# Kernels: unknown names are refused with the list, and a module is loaded only into the kernel
+# it was built for.
+"$box" --kernel bogus -- true 2>"$tmp/err"
+check "$?:$(grep -c 'valid names are bookworm, trixie, sid' "$tmp/err")" 125:1 \
+	"--kernel bogus is refused with the valid names (125)"
+MIRRORVM_KERNEL=bogus "$box" -- true 2>"$tmp/err"
+check "$?:$(grep -c "unknown kernel 'bogus'" "$tmp/err")" 125:1 "MIRRORVM_KERNEL=bogus is refused"
+check "$("$box" --kernels | grep -c '^bookworm  *[0-9][^ ]*-amd64 *cached')" 1 \
+	"--kernels lists the cached bookworm kernel with its version"
+"$box" --qemu bogus -- true 2>"$tmp/err"
+check "$?:$(grep -c 'valid names are host, trixie, sid' "$tmp/err")" 125:1 "--qemu bogus is refused"
+ko=$(dirname "$box")/../build/mmu/kmod/mmirror.ko
+if [ -f "$ko" ] && "$box" --kernels | grep -q '^sid .*cached'; then
+	"$box" --kernel sid --module "$ko" --timeout 120 -- true 2>"$tmp/err"
+	check "$?:$(grep -c "was built for '6" "$tmp/err")" 125:1 \
+		"bookworm's module is refused by the sid box (125)"
+else
+	echo "ok $((n += 1)) # SKIP no bookworm module or no sid kernel to cross"
+fi
+
 echo "1..$n"
 [ "$fails" = 0 ]
