@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <zstd.h>
 
 #include "tap.h"
 #include "../../vmm/guest_mem.h"
@@ -148,6 +149,33 @@ static void test_bad_headers(const uint8_t *img, size_t size)
 	free(c);
 }
 
+/* sid's 7.x kernels: the same vmlinux, recompressed with zstd into the same setup. */
+static void zstd_payload(const uint8_t *img, const struct bzimage_hdr *h)
+{
+	size_t head = h->setup_size + h->payload_offset, vlen = 0, n, cap;
+	void *vmlinux = NULL, *back = NULL;
+	const char *why = "";
+	uint32_t plen, vlen32;
+	uint8_t *c;
+
+	if (bzimage_extract_vmlinux(img, head + h->payload_length, &vmlinux, &vlen, &why))
+		return;
+	cap = ZSTD_compressBound(vlen);
+	c = malloc(head + cap + 4);
+	memcpy(c, img, head);
+	n = ZSTD_compress(c + head, cap, vmlinux, vlen, 1);
+	vlen32 = (uint32_t)vlen;
+	memcpy(c + head + n, &vlen32, 4);
+	plen = (uint32_t)n + 4;
+	memcpy(c + 0x24c, &plen, 4);
+	is_int(bzimage_extract_vmlinux(c, head + plen, &back, &vlen, &why), 0,
+	       "vmlinux extracted from a zstd payload (%s)", why);
+	ok(back && !memcmp(back, vmlinux, vlen), "the zstd payload gives the same vmlinux");
+	free(back);
+	free(vmlinux);
+	free(c);
+}
+
 static void test_vmlinux(const uint8_t *img, size_t size)
 {
 	struct linux_args a = { 0 };
@@ -189,11 +217,16 @@ static void test_vmlinux(const uint8_t *img, size_t size)
 	is_int(bzimage_extract_vmlinux(c, size, &elf, &elf_size, &why), -ENOEXEC,
 	       "a flipped byte in the payload is caught (%s)", why);
 	memcpy(c, img, size);
-	memcpy(c + h.setup_size + h.payload_offset, "\x28\xb5\x2f\xfd", 4);
+	memcpy(c + h.setup_size + h.payload_offset, "\x02\x21\x4c\x18", 4);
 	is_int(bzimage_extract_vmlinux(c, size, &elf, &elf_size, &why), -ENOTSUP,
 	       "another compressor is named (%s)", why);
+	memcpy(c + h.setup_size + h.payload_offset, "\x28\xb5\x2f\xfd", 4);
+	is_int(bzimage_extract_vmlinux(c, size, &elf, &elf_size, &why), -EBADMSG,
+	       "a broken zstd payload is caught (%s)", why);
 	free(c);
+	zstd_payload(img, &h);
 }
+
 
 /* A minimal ELF64 with one PT_NOTE holding note, to probe the note parser. */
 static size_t mini_elf(uint8_t *buf, const void *note, uint32_t note_len, uint16_t phnum)

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The vmlinux inside a bzImage: the setup header's payload_offset/payload_length locate the
- * compressed kernel, which Debian 12 builds with CONFIG_KERNEL_XZ (xz, x86 BCJ filter, CRC32).
- * liblzma (Debian's liblzma-dev) decodes it in process: no temporary files, no fork of xz, a
- * memory limit on the decoder, and a precise error when the stream is corrupt. The decompressed
- * size is the little-endian word the kernel build appends after the stream.
+ * compressed kernel, which Debian 12 and 13 build with CONFIG_KERNEL_XZ (xz, x86 BCJ filter,
+ * CRC32) and sid's 7.x with CONFIG_KERNEL_ZSTD. liblzma and libzstd (Debian's -dev packages)
+ * decode it in process: no temporary files, no fork of xz, a memory limit on the decoder, and a
+ * precise error when the stream is corrupt. The decompressed size is the little-endian word the
+ * kernel build appends after the stream.
  */
 #include <errno.h>
 #include <lzma.h>
+#include <zstd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,10 +56,20 @@ static int unxz(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
 	return 0;
 }
 
+/* A zstd frame decodes to exactly out_len bytes, or the payload is corrupt. */
+static int unzstd(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
+{
+	size_t n = ZSTD_decompress(out, out_len, in, in_len);
+
+	return ZSTD_isError(n) || n != out_len ? -EBADMSG : 0;
+}
+
 int bzimage_extract_vmlinux(const void *img, size_t size, void **out, size_t *out_size,
 			    const char **why)
 {
 	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	static const uint8_t zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	int (*decode)(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len) = unxz;
 	struct bzimage_hdr h;
 	const uint8_t *p;
 	uint32_t len;
@@ -72,7 +84,9 @@ int bzimage_extract_vmlinux(const void *img, size_t size, void **out, size_t *ou
 		*why = "payload too short";
 		return -ENOEXEC;
 	}
-	if (memcmp(p, xz_magic, sizeof(xz_magic))) {
+	if (!memcmp(p, zstd_magic, sizeof(zstd_magic))) {
+		decode = unzstd;
+	} else if (memcmp(p, xz_magic, sizeof(xz_magic))) {
 		*why = compressor(p, h.payload_length);
 		if (*why)
 			return -ENOTSUP;
@@ -87,10 +101,12 @@ int bzimage_extract_vmlinux(const void *img, size_t size, void **out, size_t *ou
 	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
-	ret = unxz(p, h.payload_length - 4, buf, len);
+	ret = decode(p, h.payload_length - 4, buf, len);
 	if (ret) {
 		free(buf);
-		*why = ret == -ENOMEM ? "liblzma decoder init failed" : "corrupt xz payload";
+		*why = ret == -ENOMEM			? "liblzma decoder init failed"
+		       : decode == unzstd	? "corrupt zstd payload"
+						: "corrupt xz payload";
 		return ret;
 	}
 	*out = buf;
