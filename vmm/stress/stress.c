@@ -401,10 +401,10 @@ static int stress_vm(struct stress_ctx *c, struct vm *vm, const struct vm_config
 	vm_mirror_attach(vm);
 	c->mmu = vm_mirror_mmu(vm);
 	c->res->mirror_on = c->mmu != NULL;
-	c->res->cb_offered = ~0U;
 	if (c->mmu) {
 		struct mmirror_stats st;
 
+		c->res->cb_offered = ~0U;
 		if (!mmu_get_stats(c->mmu, &st) && st.callbacks_offered)
 			c->res->cb_offered = (uint32_t)st.callbacks_offered;
 	}
@@ -661,7 +661,8 @@ int stress_main(int argc, char **argv)
 	stress_kernel_probe(&run.kernel);
 	for (unsigned int i = 0; i < a.nr_sc; i++) {
 		run_scenario(&run, a.sc[i], image, len, run.duration_ms * 1000000ULL);
-		if (run.result[run.nr_results - 1].mirror_on)
+		/* What the module says (scenarios that run no VM of their own say nothing). */
+		if (run.result[run.nr_results - 1].cb_offered)
 			run.kernel.cb_offered = run.result[run.nr_results - 1].cb_offered;
 	}
 	free(image);
