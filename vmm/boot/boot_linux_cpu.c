@@ -118,6 +118,14 @@ int linux_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned int index)
 			e->ecx |= 1u << 31; /* running under a hypervisor */
 		} else if (e->function == 0xb || e->function == 0x1f) {
 			e->edx = index;
+		} else if (e->function == 0xd && e->index == 0) {
+			/*
+			 * EBX is the XSAVE size for the features XCR0 enables now. KVM 7.2
+			 * in the box left it at the legacy 576 after the guest's XSETBV, so
+			 * Linux 7.2 found "XSAVE consistency problem" and crashed disabling
+			 * XSAVE. Linux enables every offered feature: give that size (ECX).
+			 */
+			e->ebx = e->ecx;
 		}
 	}
 	ret = ioctl(vcpu_fd, KVM_SET_CPUID2, c) ? -errno : 0;

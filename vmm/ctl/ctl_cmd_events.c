@@ -74,6 +74,26 @@ static void events_since(struct evhub *hub, struct ctl_follow *f, enum ctl_forma
 	}
 }
 
+/*
+ * The last EVENTS_RECENT records that pass the filter, from the whole hub: on a kernel whose
+ * DAMON or MGLRU ages memory all the time (7.x), the newest records are mostly clear_young and
+ * test_young, and a type asked for would otherwise fall out of a window of the newest 64.
+ */
+static void events_recent(struct evhub *hub, int filter, enum ctl_format fmt, struct ctl_out *o)
+{
+	struct mmirror_event keep[EVENTS_RECENT];
+	struct mmirror_event ev[128];
+	uint64_t cursor = evhub_oldest(hub), missed, kept = 0;
+	size_t n;
+
+	while ((n = evhub_read(hub, &cursor, ev, 128, &missed)))
+		for (size_t i = 0; i < n; i++)
+			if (filter_match(filter, &ev[i]))
+				keep[kept++ % EVENTS_RECENT] = ev[i];
+	for (uint64_t i = kept > EVENTS_RECENT ? kept - EVENTS_RECENT : 0; i < kept; i++)
+		event_line(o, fmt, &keep[i % EVENTS_RECENT]);
+}
+
 static void events_follow(void *opaque, struct ctl_follow *f, enum ctl_format fmt,
 			  struct ctl_out *o)
 {
@@ -113,10 +133,7 @@ static int events_fn(void *opaque, const struct ctl_request *req, struct ctl_out
 		f->cursor = evhub_newest(hub);
 		return CTL_FOLLOW;
 	}
-	f->cursor = evhub_newest(hub) - evhub_oldest(hub) > EVENTS_RECENT
-			    ? evhub_newest(hub) - EVENTS_RECENT
-			    : evhub_oldest(hub);
-	events_since(hub, f, req->format, o);
+	events_recent(hub, f->filter, req->format, o);
 	ctl_ok(o);
 	return 0;
 }
