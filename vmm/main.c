@@ -51,6 +51,7 @@ static void run_usage(FILE *f)
 		"Linux guests (instead of GUEST): --kernel bzImage|vmlinux [--pvh] [--initrd FILE]\n"
 		"  [--cmdline STR] [--disk FILE[,ro]]... [--balloon[=report]] [--balloon-steps S:MIB,...]\n"
 		"  [--console serial|virtio]  (virtio: hvc0, and stdin goes there instead of COM1)\n"
+		"  [--cpuid default|host]  (host: the host's CPU family and model, not a modern one)\n"
 		"\n"
 		"exit status: the guest's (0-%d), %d bad command line, %d bad image, %d host "
 		"failure, %d guest crash, 128+N on signal N\n",
