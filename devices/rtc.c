@@ -383,7 +383,7 @@ struct rtc_dev {
 	struct rtc rtc;
 	struct vm *vm;
 	int tfd;
-	int64_t armed_ns; /* what the timerfd is set to (0: disarmed); under the device's own lock */
+	int64_t armed_ns; /* what the timerfd is set to (0: disarmed), under arm_lock */
 	pthread_mutex_t arm_lock;
 };
 
@@ -402,12 +402,16 @@ static void rtc_set_irq(void *opaque, bool level)
 	vm_irq_line(d->vm, RTC_IRQ, level);
 }
 
+/* Computed and set under arm_lock, so that a stale answer never overwrites a newer one. */
 static void rtc_rearm(struct rtc_dev *d, int64_t now_ns)
 {
-	int64_t next = rtc_next_event_ns(&d->rtc, now_ns);
-	struct itimerspec its = { .it_value = { .tv_sec = next / NS, .tv_nsec = next % NS } };
+	struct itimerspec its = { 0 };
+	int64_t next;
 
 	pthread_mutex_lock(&d->arm_lock);
+	next = rtc_next_event_ns(&d->rtc, now_ns);
+	its.it_value.tv_sec = next / NS;
+	its.it_value.tv_nsec = next % NS;
 	if (next != d->armed_ns && d->tfd >= 0 &&
 	    !timerfd_settime(d->tfd, TFD_TIMER_ABSTIME, &its, NULL))
 		d->armed_ns = next;
