@@ -5,10 +5,12 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "exit_stats.h"
 #include "guest_abi.h"
 #include "vm.h"
 
@@ -222,6 +224,8 @@ void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 
+	if (vm->cfg->stats && !v->stats)
+		v->stats = calloc(1, sizeof(*v->stats)); /* none: just not counted */
 	vcpu_active(v, true);
 	while (!atomic_load(&vm->stopping)) {
 		if (atomic_load(&vm->pause.requested)) {
@@ -234,6 +238,8 @@ void *vcpu_thread(void *arg)
 			vcpu_crash(v, "KVM_RUN failed: %s", strerror(errno));
 			break;
 		}
+		if (v->stats)
+			exit_stats_count(v->stats, v->run);
 		if (!vcpu_handle_exit(v))
 			break;
 	}

@@ -312,7 +312,7 @@ static int vcpu_setup(struct vcpu *v, uint64_t entry)
 	 * Newer KVM (seen on 7.2) refuses long-mode EFER bits that the vCPU's CPUID does not
 	 * offer, and a vCPU starts with none: give it what KVM supports first.
 	 */
-	ret = linux_setup_cpuid(v->vm->kvm_fd, v->fd, v->index);
+	ret = linux_setup_cpuid(v->vm->kvm_fd, v->fd, v->index, v->vm->cfg->cpuid_host);
 	if (ret)
 		return ret;
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))

@@ -41,6 +41,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	struct exit_stats *stats; /* --stats: this vCPU's exits (vmm/exit_stats.h) */
 };
 
 struct vm_watch {
@@ -51,6 +52,7 @@ struct vm_watch {
 };
 
 struct mirror;
+struct exit_stats;
 
 /*
  * Pausing: pausers nest (vmm/vm_pause.c, which kicks the vCPUs); vCPU threads park while

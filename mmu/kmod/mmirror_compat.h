@@ -16,9 +16,9 @@
  * young callbacks return bool"); the meaning, "some entry in the range was young", is the same.
  */
 #ifdef MMIRROR_HAVE_YOUNG_BOOL
-typedef bool mmirror_young_t;
+#define mmirror_young_t bool
 #else
-typedef int mmirror_young_t;
+#define mmirror_young_t int
 #endif
 
 /*

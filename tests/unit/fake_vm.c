@@ -50,3 +50,9 @@ int vm_loop_watch(struct vm *vm, int fd, vm_fd_fn fn, void *opaque)
 {
 	return 0;
 }
+
+void vm_stop(struct vm *vm, int status)
+{
+	fvm.stops++;
+	fvm.stop_status = status;
+}

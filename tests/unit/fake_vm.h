@@ -16,6 +16,8 @@ struct fake_vm {
 	uint64_t msi_addr;
 	uint32_t msi_data;
 	unsigned int mmio_regs, mmio_updates, pio_regs;
+	unsigned int stops;
+	int stop_status;
 	gpa_t mmio_base;
 	uint64_t mmio_size;
 	struct guest_mem *gm;

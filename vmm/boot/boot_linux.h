@@ -88,8 +88,8 @@ int mptable_write(struct guest_mem *gm, unsigned int nr_cpus, uint32_t pci_slots
 
 /* The boot CPU's registers for b (GDT and, for 64-bit entry, page tables in low RAM). */
 int linux_setup_bsp(int vcpu_fd, struct guest_mem *gm, const struct linux_boot *b);
-/* KVM's supported CPUID, with the APIC id of vCPU index: 0 or -errno. */
-int linux_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned int index);
+/* KVM's supported CPUID for vCPU index (vmm/cpuid.h; host: --cpuid host): 0 or -errno. */
+int linux_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned int index, bool host);
 
 /* Writes the NUL-terminated command line at LINUX_CMDLINE: 0, -E2BIG past max bytes, -EFAULT. */
 int linux_write_cmdline(struct guest_mem *gm, const char *cmdline, uint32_t max);

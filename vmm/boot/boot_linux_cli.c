@@ -7,7 +7,7 @@
 #include "../cli/vm_config.h"
 
 static const char *const linux_value_opts[] = {
-	"--kernel", "--initrd", "--cmdline", "--disk", "--balloon-steps", "--console",
+	"--kernel", "--initrd", "--cmdline", "--disk", "--balloon-steps", "--console", "--cpuid",
 };
 
 /* The value of --opt=VALUE or --opt VALUE; NULL if this is not --opt. */
@@ -78,6 +78,11 @@ int linux_config_opt(struct vm_config *cfg, int argc, char **argv, int *i, char 
 		if (strcmp(v, "serial") && strcmp(v, "virtio"))
 			return opt_fail(err, errlen, "--console takes serial or virtio, not ", v);
 		cfg->virtio_console = !strcmp(v, "virtio");
+		break;
+	case 6:
+		if (strcmp(v, "host") && strcmp(v, "default"))
+			return opt_fail(err, errlen, "--cpuid takes host or default, not ", v);
+		cfg->cpuid_host = !strcmp(v, "host");
 		break;
 	}
 	return 1;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "../cpuid.h"
 #include "../guest_mem.h"
 #include "boot_linux.h"
 
@@ -91,9 +92,10 @@ int linux_setup_bsp(int vcpu_fd, struct guest_mem *gm, const struct linux_boot *
 	return 0;
 }
 
-/* KVM's supported CPUID with this vCPU's APIC id and the hypervisor bit. */
-int linux_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned int index)
+/* KVM's supported CPUID, adjusted for this vCPU and the machine model (vmm/cpuid.c). */
+int linux_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned int index, bool host)
 {
+	struct cpuid_opts o = { .apic_id = index, .host = host };
 	struct kvm_cpuid2 *c;
 	int n = 128, ret;
 
@@ -110,24 +112,8 @@ int linux_setup_cpuid(int kvm_fd, int vcpu_fd, unsigned int index)
 			return ret;
 		n *= 2;
 	}
-	for (unsigned int i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-		if (e->function == 1) {
-			e->ebx = (e->ebx & 0x00ffffff) | index << 24;
-			e->ecx |= 1u << 31; /* running under a hypervisor */
-		} else if (e->function == 0xb || e->function == 0x1f) {
-			e->edx = index;
-		} else if (e->function == 0xd && e->index == 0) {
-			/*
-			 * EBX is the XSAVE size for the features XCR0 enables now. KVM 7.2
-			 * in the box left it at the legacy 576 after the guest's XSETBV, so
-			 * Linux 7.2 found "XSAVE consistency problem" and crashed disabling
-			 * XSAVE. Linux enables every offered feature: give that size (ECX).
-			 */
-			e->ebx = e->ecx;
-		}
-	}
+	o.tsc_deadline = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	cpuid_adjust(c, &o);
 	ret = ioctl(vcpu_fd, KVM_SET_CPUID2, c) ? -errno : 0;
 	free(c);
 	return ret;

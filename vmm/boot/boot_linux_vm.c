@@ -74,7 +74,7 @@ static int cpus(struct vm *vm, const struct linux_boot *b, char *err, size_t err
 		return ret;
 	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		ret = linux_setup_cpuid(vm->kvm_fd, vm->vcpu[i].fd, i);
+		ret = linux_setup_cpuid(vm->kvm_fd, vm->vcpu[i].fd, i, vm->cfg->cpuid_host);
 		if (ret) {
 			snprintf(err, errlen, "CPUID of vCPU %u: %s", i, strerror(-ret));
 			return ret;

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ctl/ctl_server.h"
 #include "../boot/elf_load.h"
+#include "../ctl/ctl_server.h"
 #include "../evhub.h"
+#include "../exit_stats.h"
 #include "guest_abi.h"
 #include "guests.h"
 #include "mmu.h"
@@ -43,7 +44,7 @@ static void run_usage(FILE *f)
 		"  --thp, --no-thp    back guest RAM with transparent huge pages (default on)\n"
 		"  --no-mirror        do not register guest RAM with /dev/mmirror\n"
 		"  --param KEY=VALUE  a property in the guest's device tree (/params)\n"
-		"  --stats            print the mirror's counts at exit\n"
+		"  --stats            print the mirror's counts and the exits by reason and port\n"
 		"  --control PATH     the control socket (default: printed at start)\n"
 		"  --no-control       no control socket\n"
 		"  --trace FILE       record mirror snapshots and events for mirrorvm report\n"
@@ -51,6 +52,7 @@ static void run_usage(FILE *f)
 		"Linux guests (instead of GUEST): --kernel bzImage|vmlinux [--pvh] [--initrd FILE]\n"
 		"  [--cmdline STR] [--disk FILE[,ro]]... [--balloon[=report]] [--balloon-steps S:MIB,...]\n"
 		"  [--console serial|virtio]  (virtio: hvc0, and stdin goes there instead of COM1)\n"
+		"  [--cpuid default|host]  (host: the host's CPU family, not a modern one)\n"
 		"\n"
 		"exit status: the guest's (0-%d), %d bad command line, %d bad image, %d host "
 		"failure, %d guest crash, 128+N on signal N\n",
@@ -126,6 +128,8 @@ static int run_vm(const struct vm_config *cfg, const void *image, size_t len)
 		debug_start(&vm, cfg, &dbg);
 		status = vm_run(&vm);
 		debug_stop(&dbg, cfg);
+		if (cfg->stats)
+			vm_exit_stats_print(&vm);
 	}
 	vm_mirror_detach(&vm);
 	vm_destroy(&vm);

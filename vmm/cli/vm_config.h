@@ -43,6 +43,7 @@ struct vm_config {
 	bool balloon, balloon_report;
 	const char *balloon_steps;
 	bool virtio_console; /* --console virtio: hvc0, and stdin goes there, not to COM1 */
+	bool cpuid_host; /* --cpuid host: the host's family and model, not a modern one */
 };
 
 /* A Linux-guest option at argv[*i]: 1 if taken (and *i moved past its value), 0 if not one. */

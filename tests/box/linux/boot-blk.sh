@@ -23,6 +23,7 @@ mkfifo "$work/stdin"
 exec 3<>"$work/stdin"
 echo "hvc-input-$nonce" >&3
 log=$work/console.log
+t0=$(date +%s)
 say "booting $(basename "$KERNEL") ($mode)"
 run_timed "$log" timeout -k 5 170 "$mirrorvm" run --mem 512M --kernel "$KERNEL" "${extra[@]}" \
 	--initrd "$initrd" --cmdline "$CMDLINE_BASE mvtest=blk mvnonce=$nonce $cmdline_extra" \
@@ -30,6 +31,7 @@ run_timed "$log" timeout -k 5 170 "$mirrorvm" run --mem 512M --kernel "$KERNEL" 
 rc=${PIPESTATUS[0]}
 fail() { echo "FAIL: $*"; tail -n 30 "$log"; exit 1; }
 grep -q 'MVT init' "$log" || fail "the guest's init never ran"
+check_guest_date "$log" "$t0" || fail "the guest's clock is not the host's"
 written=$(mvt blk-written "$log")
 back=$(mvt blk-readback "$log")
 [ -n "$written" ] && [ "$written" = "$back" ] || fail "guest checksums: '$written' vs '$back'"

@@ -28,7 +28,18 @@ mkdisk() {
 	fi
 }
 
-# Runs a VMM command with its console in LOG; prints milliseconds from launch to 'MVT init'.
+# KVM's exit counters summed over every VM alive in the box (debugfs; the benchmark runs one VM at
+# a time, so they are that VM's): "NAME VALUE" lines, nothing when debugfs is not mounted.
+KVM_EXIT_COUNTERS="exits io_exits mmio_exits irq_window_exits halt_exits insn_emulation hypercalls"
+kvm_exits_snapshot() {
+	local c
+	for c in $KVM_EXIT_COUNTERS; do
+		[ -r "/sys/kernel/debug/kvm/$c" ] && echo "$c $(cat "/sys/kernel/debug/kvm/$c")"
+	done
+}
+
+# Runs a VMM command with its console in LOG; writes milliseconds from launch to 'MVT init' in
+# LOG.init-ms, and KVM's exit counters at that moment in LOG.init-exits.
 # The guest's serial console is in LOG as it comes, for tap-run to show if the test hangs.
 run_timed() {
 	local log=$1
@@ -38,7 +49,10 @@ run_timed() {
 	"$@" 2>&1 | while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
-		*"MVT init"*) echo "$(( ($(date +%s%N) - t0) / 1000000 ))" >"$log.init-ms" ;;
+		*"MVT init"*)
+			echo "$(( ($(date +%s%N) - t0) / 1000000 ))" >"$log.init-ms"
+			kvm_exits_snapshot >"$log.init-exits"
+			;;
 		esac
 		printf '%s\n' "$line"
 	done >"$log"
@@ -50,3 +64,15 @@ run_timed() {
 say() { echo "[${SECONDS}s] $*"; }
 
 mvt() { sed -n "s/.*MVT $1 //p" "$2" | head -n 1; }
+
+# The guest's date and RTC (MVT date/rtc, from guest-init) against the host's clock: both must lie
+# between the launch (T0) and now, give or take 2 s. Says what is wrong; 1 then.
+check_guest_date() {
+	local log=$1 t0=$2 now d r
+	now=$(date +%s)
+	d=$(mvt date "$log") r=$(mvt rtc "$log")
+	[ -n "$d" ] && [ "$d" -ge $((t0 - 2)) ] && [ "$d" -le $((now + 2)) ] ||
+		{ echo "guest date '$d', host $t0..$now"; return 1; }
+	[ -n "$r" ] && [ "$r" -ge $((t0 - 2)) ] && [ "$r" -le $((now + 2)) ] ||
+		{ echo "guest RTC '$r', host $t0..$now"; return 1; }
+}
