@@ -50,14 +50,6 @@ void cpuid_adjust(struct kvm_cpuid2 *c, const struct cpuid_opts *o)
 			e->edx = o->apic_id;
 		} else if (e->function == 0x80000001 && modernise) {
 			e->eax = CPUID_AMD_MODERN_EAX;
-		} else if (e->function == 0xd && e->index == 0) {
-			/*
-			 * EBX is the XSAVE size for the features XCR0 enables now. KVM in the
-			 * box left it at the legacy 576 after the guest's XSETBV: Linux 6.1 and
-			 * 6.12 warned "XSAVE consistency problem", 7.2 crashed disabling XSAVE.
-			 * Linux enables every offered feature: give that size (ECX).
-			 */
-			e->ebx = e->ecx;
 		}
 	}
 }
