@@ -174,12 +174,25 @@ static const struct vm_operations_struct mmirror_table_vm_ops = {
 	.close = mmirror_vm_close,
 };
 
+/*
+ * The ring lives as long as the file, which the mapping holds. Having vm_ops at all matters: on
+ * 6.1 a VMA without them counts as anonymous, and userfaultfd would accept it.
+ */
+static const struct vm_operations_struct mmirror_ring_vm_ops = {};
+
+/*
+ * Flags userspace cannot lift: VM_IO keeps get_user_pages and /proc/pid/mem off the mapping and
+ * makes madvise(MADV_DOFORK) fail, so VM_DONTCOPY holds; without VM_MAYEXEC mprotect(PROT_EXEC)
+ * fails.
+ */
+#define MMIRROR_VM_SET (VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP)
+
 static void mmirror_vma_flags(struct vm_area_struct *vma)
 {
 #if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
-	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_mod(vma, MMIRROR_VM_SET, VM_MAYEXEC);
 #else
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags = (vma->vm_flags | MMIRROR_VM_SET) & ~VM_MAYEXEC;
 #endif
 }
 
@@ -192,11 +205,13 @@ static int mmirror_mmap(struct file *file, struct vm_area_struct *vma)
 	if (current->mm != mf->mm)
 		return -EPERM;
 	/* Both sides write the same pages (A/D bits, the ring tail): a private copy is useless. */
-	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
+	if (!(vma->vm_flags & VM_MAYSHARE) || (vma->vm_flags & VM_EXEC))
 		return -EINVAL;
 	mmirror_vma_flags(vma);
-	if (vma->vm_pgoff == 0)
+	if (vma->vm_pgoff == 0) {
+		vma->vm_ops = &mmirror_ring_vm_ops;
 		return remap_vmalloc_range(vma, mf->ring.shared, 0);
+	}
 	r = mmirror_region_by_offset(mf, vma->vm_pgoff);
 	if (!r)
 		return -EINVAL;
