@@ -148,9 +148,16 @@ struct mmirror_stats {
 #define MMIRROR_IOC_VERSION _IO(MMIRROR_IOC_MAGIC, 0x00)
 /* EINVAL: unaligned, zero, overlapping, outside the address space; ENOSPC: too many/too big. */
 #define MMIRROR_IOC_ADD_REGION _IOWR(MMIRROR_IOC_MAGIC, 0x01, struct mmirror_region)
-/* Argument: the region's gpa (its first byte). ENOENT: no region starts there. */
+/*
+ * Argument: the region's gpa (its first byte). ENOENT: no region starts there. A table still
+ * mapped afterwards holds no present entry (cause UNMAP), and nothing updates it any more.
+ */
 #define MMIRROR_IOC_DEL_REGION _IOW(MMIRROR_IOC_MAGIC, 0x02, __u64)
-/* EINVAL: bad flags or range; EFAULT: the range lost its mapping; EINTR: fatal signal. */
+/*
+ * EINVAL: bad flags or range; EFAULT: the range lost its mapping; EPERM: WRITE over memory the
+ * process may not write; EINTR: a signal arrived (pages and retries say how far it got); EBUSY:
+ * invalidations kept colliding with one 2 MiB chunk for a second (HMM_RANGE_DEFAULT_TIMEOUT).
+ */
 #define MMIRROR_IOC_POPULATE _IOWR(MMIRROR_IOC_MAGIC, 0x03, struct mmirror_populate)
 #define MMIRROR_IOC_GET_STATS _IOR(MMIRROR_IOC_MAGIC, 0x04, struct mmirror_stats)
 /* Argument: MMIRROR_F_* (EINVAL for unknown bits). */

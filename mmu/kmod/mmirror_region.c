@@ -5,8 +5,11 @@
  * sequence there too, so POPULATE (which checks the sequence under the same lock before it
  * installs anything) can never make an entry present that an invalidation has just taken away.
  */
+#include <linux/delay.h>
 #include <linux/hmm.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -21,6 +24,25 @@
 #define MMIRROR_TABLE_SHIFT 36
 #define MMIRROR_POPULATE_CHUNK 512UL
 #define HUGE_ENTRIES (PMD_SIZE >> PAGE_SHIFT)
+/* compare-and-swap tries against userspace's A/D updates before the entry is just written */
+#define MMIRROR_INSTALL_TRIES 4
+
+#ifdef MMIRROR_TEST_HOOKS
+/* Test builds only: populate sleeps this long between the fault and the sequence check. */
+static unsigned int mmirror_test_populate_delay_ms;
+module_param_named(test_populate_delay_ms, mmirror_test_populate_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_populate_delay_ms, "Test hook: populate pauses before its retry check");
+#endif
+
+static void mmirror_test_populate_pause(void)
+{
+#ifdef MMIRROR_TEST_HOOKS
+	unsigned int ms = READ_ONCE(mmirror_test_populate_delay_ms);
+
+	if (ms)
+		msleep_interruptible(ms);
+#endif
+}
 
 static void mmirror_region_free(struct kref *ref)
 {
@@ -177,6 +199,9 @@ static struct mmirror_shadow *mmirror_region_alloc(struct mmirror_file *mf,
 
 static void mmirror_region_unlink(struct mmirror_file *mf, struct mmirror_shadow *r)
 {
+	unsigned long i, n = r->size >> PAGE_SHIFT;
+	u64 cause = mmirror_cause(MMIRROR_EV_UNMAP);
+
 	spin_lock(&mf->lock);
 	mf->regions[r->id] = NULL;
 	mf->nregions--;
@@ -184,6 +209,15 @@ static void mmirror_region_unlink(struct mmirror_file *mf, struct mmirror_shadow
 	spin_unlock(&mf->lock);
 	/* Waits for a running invalidate of this region; none comes after. */
 	mmu_interval_notifier_remove(&r->notifier);
+	/*
+	 * A mapping may keep the table: with no notifier left nothing would ever clear it, so it
+	 * holds no present entry from here on.
+	 */
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(r->table[i], cause);
+		if (!(i % MMIRROR_POPULATE_CHUNK))
+			cond_resched();
+	}
 	mmirror_region_put(r);
 }
 
@@ -299,14 +333,23 @@ static unsigned long mmirror_install(struct mmirror_file *mf, u64 *table, unsign
 	unsigned long i, pages = 0;
 
 	for (i = 0; i < n; i++) {
+		unsigned int tries;
 		u64 old, e;
 
 		if (!(pfns[i] & HMM_PFN_VALID) || (pfns[i] & HMM_PFN_ERROR))
 			continue;
-		do {
+		/*
+		 * Userspace may write the word at any time: a few tries to keep its A/D bits,
+		 * then the entry is written anyway, so the time under mf->lock stays bounded.
+		 */
+		for (tries = 0; tries < MMIRROR_INSTALL_TRIES; tries++) {
 			old = READ_ONCE(table[i]);
 			e = mmirror_entry_from_hmm(mf, pfns[i], old);
-		} while (cmpxchg(&table[i], old, e) != old);
+			if (cmpxchg(&table[i], old, e) == old)
+				break;
+		}
+		if (tries == MMIRROR_INSTALL_TRIES)
+			WRITE_ONCE(table[i], mmirror_entry_from_hmm(mf, pfns[i], 0));
 		pages++;
 	}
 	return pages;
@@ -322,17 +365,22 @@ static long mmirror_populate_chunk(struct mmirror_shadow *r, unsigned long idx, 
 		.end = r->hva + ((idx + n) << PAGE_SHIFT),
 		.hmm_pfns = pfns,
 	};
+	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	long ret;
 
 	if (flags & MMIRROR_POPULATE_FAULT)
 		range.default_flags = HMM_PFN_REQ_FAULT;
 	if (flags & MMIRROR_POPULATE_WRITE)
 		range.default_flags |= HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE;
-	for (;;) {
-		if (fatal_signal_pending(current))
+	/* An invalidation storm may collide forever: any signal or the timeout ends it. */
+	for (;; cond_resched()) {
+		if (signal_pending(current))
 			return -EINTR;
+		if (time_after(jiffies, timeout))
+			return -EBUSY;
 		range.notifier_seq = mmu_interval_read_begin(&r->notifier);
-		mmap_read_lock(mf->mm);
+		if (mmap_read_lock_killable(mf->mm))
+			return -EINTR;
 		ret = hmm_range_fault(&range);
 		mmap_read_unlock(mf->mm);
 		if (ret == -EBUSY) {
@@ -341,13 +389,15 @@ static long mmirror_populate_chunk(struct mmirror_shadow *r, unsigned long idx, 
 		}
 		if (ret)
 			return ret;
+		mmirror_test_populate_pause();
 		spin_lock(&mf->lock);
+#ifndef MMIRROR_BUG_POPULATE_NO_RETRY
 		if (mmu_interval_read_retry(&r->notifier, range.notifier_seq)) {
 			spin_unlock(&mf->lock);
 			(*retries)++;
-			cond_resched();
 			continue;
 		}
+#endif
 		ret = mmirror_install(mf, r->table + idx, pfns, n);
 		spin_unlock(&mf->lock);
 		return ret;

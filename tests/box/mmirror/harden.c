@@ -7,11 +7,19 @@
  *                  refused the ring with EINVAL even before it had vm_ops)
  *   map-procmem    /proc/self/mem cannot read the table (no get_user_pages on it)
  *   map-shared-ro  a read-only fd maps MAP_SHARED (VM_MAYSHARE), MAP_PRIVATE is refused
+ *   del-region     a table still mapped after DEL_REGION holds no present entry
+ *   populate-race  an invalidation between populate's fault and its retry check (the module's
+ *                  test hook holds populate there) leaves no stale entry
+ *   populate-sigint  under an endless invalidation storm populate stops with EINTR on SIGINT,
+ *                  and with EBUSY after its timeout
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -166,6 +174,176 @@ static int hd_shared_ro(void)
 	return 0;
 }
 
+static int hd_del_region(void)
+{
+	const struct mmu_region *r;
+	volatile uint64_t *table;
+	size_t bytes, i;
+	int present = 0;
+	struct mt t;
+
+	mt_open(&t);
+	mt_setup(&t, 64 * MT_PAGE, MT_SMALL);
+	r = mmu_region_of(t.m, t.gpa);
+	bytes = r->table_bytes;
+	/* A mapping of our own: libmmu unmaps its copy on DEL_REGION. */
+	table = mmap(NULL, bytes, PROT_READ, MAP_SHARED, mmu_fd(t.m),
+		     (off_t)((uint64_t)r->id + 1) << 36);
+	mt_assert(table != MAP_FAILED, "mmap table: %s", strerror(errno));
+	mt_assert(mmu_pte_present(table[0]), "not populated");
+	mt_assert(!mmu_del_region(t.m, t.gpa), "DEL_REGION");
+	for (i = 0; i < 64; i++)
+		present += mmu_pte_present(table[i]);
+	printf("after DEL_REGION: %d of 64 entries present in the still-mapped table\n", present);
+	mt_assert(!present, "DEL_REGION left %d present entries", present);
+	/* The pages go; nothing may come back. */
+	mt_assert(!madvise(t.ram, 64 * MT_PAGE, MADV_DONTNEED), "madvise");
+	for (i = 0; i < 64; i++)
+		mt_assert(!mmu_pte_present(table[i]), "entry %zu present again", i);
+	return 0;
+}
+
+#define HD_DELAY_PARAM "/sys/module/mmirror/parameters/test_populate_delay_ms"
+
+static void hd_delay_off(void)
+{
+	FILE *f = fopen(HD_DELAY_PARAM, "w");
+
+	if (f) {
+		fputs("0", f);
+		fclose(f);
+	}
+}
+
+/* The populate pause hook (test builds of the module only). */
+static void hd_set_delay(const char *ms)
+{
+	if (access(HD_DELAY_PARAM, W_OK))
+		mt_skip("mmirror.ko has no test hooks (" HD_DELAY_PARAM ")");
+	atexit(hd_delay_off);
+	mt_write_file(HD_DELAY_PARAM, ms);
+}
+
+static double hd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct hd_storm {
+	struct mt *t;
+	pthread_t thread;
+	useconds_t start_us, period_us;
+	double seconds;
+	atomic_long rounds;
+};
+
+/* After start_us, MADV_DONTNEED the whole region every period_us (once when period_us is 0). */
+static void *hd_storm_fn(void *arg)
+{
+	struct hd_storm *s = arg;
+	double end;
+
+	usleep(s->start_us);
+	end = hd_now() + s->seconds;
+	do {
+		madvise(s->t->ram, s->t->size, MADV_DONTNEED);
+		s->t->ram[0] = 1; /* keeps a page for the next snapshot to find */
+		atomic_fetch_add(&s->rounds, 1);
+		if (!s->period_us)
+			break;
+		usleep(s->period_us);
+	} while (hd_now() < end);
+	return NULL;
+}
+
+static int hd_populate_race(void)
+{
+	struct hd_storm s = { .start_us = 100000 };
+	uint64_t pages = 0, retries = 0;
+	struct mt t;
+	int ret;
+
+	mt_open(&t);
+	mt_setup(&t, 64 * MT_PAGE, MT_SMALL);
+	hd_set_delay("400");
+	s.t = &t;
+	pthread_create(&s.thread, NULL, hd_storm_fn, &s);
+	/* A snapshot finds 64 pages, then waits in the hook while they are discarded. */
+	ret = mmu_populate_ex(t.m, t.gpa, t.size, 0, &pages, &retries);
+	pthread_join(s.thread, NULL);
+	hd_delay_off();
+	printf("populate: %s, %llu pages installed, %llu retries\n", ret ? strerror(-ret) : "ok",
+	       (unsigned long long)pages, (unsigned long long)retries);
+	mt_assert(!ret, "populate");
+	mt_coherent(&t, "after a populate raced by MADV_DONTNEED");
+	mt_assert(retries >= 1, "the invalidation did not collide with the populate");
+	mt_assert(mt_count_present(&t, t.ram + MT_PAGE, t.size - MT_PAGE) == 0,
+		  "discarded pages present in the mirror");
+	return 0;
+}
+
+static void hd_on_sigint(int sig)
+{
+	(void)sig;
+}
+
+struct hd_kill {
+	pthread_t target;
+	useconds_t after_us;
+};
+
+static void *hd_kill_fn(void *arg)
+{
+	struct hd_kill *k = arg;
+
+	usleep(k->after_us);
+	pthread_kill(k->target, SIGINT);
+	return NULL;
+}
+
+static int hd_populate_sigint(void)
+{
+	struct sigaction sa = { .sa_handler = hd_on_sigint }; /* no SA_RESTART */
+	struct hd_storm s = { .start_us = 0, .period_us = 2000, .seconds = 6 };
+	struct hd_kill k = { .after_us = 300000 };
+	uint64_t pages = 0, retries = 0;
+	pthread_t killer;
+	double t0, dt;
+	struct mt t;
+	int ret;
+
+	mt_open(&t);
+	mt_setup(&t, 64 * MT_PAGE, MT_SMALL);
+	hd_set_delay("20");
+	mt_assert(!sigaction(SIGINT, &sa, NULL), "sigaction");
+	s.t = &t;
+	pthread_create(&s.thread, NULL, hd_storm_fn, &s);
+	k.target = pthread_self();
+	pthread_create(&killer, NULL, hd_kill_fn, &k);
+	t0 = hd_now();
+	ret = mmu_populate_ex(t.m, t.gpa, t.size, 0, &pages, &retries);
+	dt = hd_now() - t0;
+	pthread_join(killer, NULL);
+	printf("SIGINT after 0.3 s: populate %s after %.2f s, %llu retries\n",
+	       ret ? strerror(-ret) : "ok", dt, (unsigned long long)retries);
+	mt_assert(ret == -EINTR, "want EINTR from populate on SIGINT");
+	mt_assert(dt < 0.9, "populate took %.2f s to see the signal", dt);
+	/* No signal: the timeout (HMM_RANGE_DEFAULT_TIMEOUT, 1 s) ends it. */
+	t0 = hd_now();
+	ret = mmu_populate_ex(t.m, t.gpa, t.size, 0, &pages, &retries);
+	dt = hd_now() - t0;
+	printf("no signal: populate %s after %.2f s, %llu retries\n", ret ? strerror(-ret) : "ok",
+	       dt, (unsigned long long)retries);
+	pthread_join(s.thread, NULL);
+	mt_assert(ret == -EBUSY, "want EBUSY from populate under an endless storm");
+	mt_assert(dt < 3, "populate took %.2f s to time out", dt);
+	mt_coherent(&t, "after the storm");
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -175,6 +353,9 @@ static const struct {
 	{ "map-uffd", hd_uffd },
 	{ "map-procmem", hd_procmem },
 	{ "map-shared-ro", hd_shared_ro },
+	{ "del-region", hd_del_region },
+	{ "populate-race", hd_populate_race },
+	{ "populate-sigint", hd_populate_sigint },
 };
 
 int main(int argc, char **argv)
