@@ -53,6 +53,32 @@ module_param_named(max_total_mb, mmirror_max_total_mb, ulong, 0444);
 MODULE_PARM_DESC(max_total_mb, "Most guest RAM one file may mirror, in MiB");
 u64 mmirror_max_total;
 
+/*
+ * Tables and rings: zeroed, charged to the caller's memory cgroup (vmalloc_user is not), and
+ * failing with NULL at the cgroup's limit rather than calling its OOM killer.
+ */
+void *mmirror_alloc_user(unsigned long bytes)
+{
+	return __vmalloc(bytes,
+			 GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+}
+
+/* remap_vmalloc_range for mmirror_alloc_user memory, which has no VM_USERMAP. */
+static int mmirror_map_pages(struct vm_area_struct *vma, void *kaddr, unsigned long bytes)
+{
+	unsigned long off, len = vma->vm_end - vma->vm_start;
+	int ret;
+
+	if (len > bytes)
+		return -EINVAL;
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		ret = vm_insert_page(vma, vma->vm_start + off, vmalloc_to_page(kaddr + off));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int mmirror_open(struct inode *inode, struct file *file)
 {
 	struct mmirror_file *mf;
@@ -210,12 +236,12 @@ static int mmirror_mmap(struct file *file, struct vm_area_struct *vma)
 	mmirror_vma_flags(vma);
 	if (vma->vm_pgoff == 0) {
 		vma->vm_ops = &mmirror_ring_vm_ops;
-		return remap_vmalloc_range(vma, mf->ring.shared, 0);
+		return mmirror_map_pages(vma, mf->ring.shared, mf->ring.bytes);
 	}
 	r = mmirror_region_by_offset(mf, vma->vm_pgoff);
 	if (!r)
 		return -EINVAL;
-	ret = remap_vmalloc_range(vma, r->table, 0);
+	ret = mmirror_map_pages(vma, r->table, r->table_bytes);
 	if (ret) {
 		mmirror_region_put(r);
 		return ret;

@@ -183,7 +183,8 @@ static struct mmirror_shadow *mmirror_region_alloc(struct mmirror_file *mf,
 
 	if (!r)
 		return NULL;
-	r->table = vmalloc_user(PAGE_ALIGN((req->size >> PAGE_SHIFT) * sizeof(u64)));
+	r->table_bytes = PAGE_ALIGN((req->size >> PAGE_SHIFT) * sizeof(u64));
+	r->table = mmirror_alloc_user(r->table_bytes);
 	if (!r->table) {
 		kfree(r);
 		return NULL;
@@ -255,7 +256,7 @@ long mmirror_add_region(struct mmirror_file *mf, struct mmirror_region __user *a
 
 	req.id = slot;
 	req.table_offset = ((u64)slot + 1) << MMIRROR_TABLE_SHIFT;
-	req.table_size = PAGE_ALIGN((r->size >> PAGE_SHIFT) * sizeof(u64));
+	req.table_size = r->table_bytes;
 	if (copy_to_user(arg, &req, sizeof(req))) {
 		mmirror_region_unlink(mf, r);
 		ret = -EFAULT;

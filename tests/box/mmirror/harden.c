@@ -12,6 +12,8 @@
  *                  test hook holds populate there) leaves no stale entry
  *   populate-sigint  under an endless invalidation storm populate stops with EINTR on SIGINT,
  *                  and with EBUSY after its timeout
+ *   memcg-table    inside a memory cgroup of 16M, a 16 GiB region (a 32 MiB table) is refused
+ *                  (ENOMEM) or OOM-killed, never charged to nobody
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -344,6 +347,64 @@ static int hd_populate_sigint(void)
 	return 0;
 }
 
+/* In the cgroup: 0 the big region was refused, 3 it was accepted. */
+static int hd_memcg_child(const char *cg)
+{
+	struct mmirror_region big = { .hva = 0x100000000000ULL, .size = 16ULL << 30,
+				      .gpa = 0x100000000ULL };
+	struct mmirror_region small = { .hva = 0x200000000000ULL, .size = 64ULL << 20,
+					.gpa = 0x800000000ULL };
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	mt_write_file(path, "0");
+	fd = open(MMIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+	mt_assert(fd >= 0, "open in the cgroup: %s", strerror(errno));
+	ret = ioctl(fd, MMIRROR_IOC_ADD_REGION, &big) ? errno : 0;
+	printf("memory.max 16M: ADD_REGION of 16 GiB (a 32 MiB table): %s\n",
+	       ret ? strerror(ret) : "accepted");
+	if (!ret)
+		return 3;
+	mt_assert(ret == ENOMEM, "want ENOMEM, got %s", strerror(ret));
+	mt_assert(!ioctl(fd, MMIRROR_IOC_ADD_REGION, &small), "a 64 MiB region (128 KiB table): %s",
+		  strerror(errno));
+	printf("a 64 MiB region (128 KiB table) still fits\n");
+	return 0;
+}
+
+static int hd_memcg_table(void)
+{
+	char cg[128], path[192];
+	struct stat sb;
+	pid_t pid;
+	int st;
+
+	if (stat(MMIRROR_DEVICE, &sb))
+		mt_skip("no " MMIRROR_DEVICE);
+	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/mt-account-%d", getpid());
+	if (mkdir(cg, 0755) && errno != EEXIST)
+		mt_skip("no cgroup v2 here: mkdir %s: %s", cg, strerror(errno));
+	snprintf(path, sizeof(path), "%s/memory.max", cg);
+	mt_write_file(path, "16M");
+	snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
+	mt_write_file(path, "0");
+	pid = fork();
+	mt_assert(pid >= 0, "fork");
+	if (pid == 0)
+		exit(hd_memcg_child(cg));
+	mt_assert(waitpid(pid, &st, 0) == pid, "waitpid");
+	rmdir(cg);
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+		printf("the child was OOM-killed in its cgroup\n");
+		return 0;
+	}
+	mt_assert(!(WIFEXITED(st) && WEXITSTATUS(st) == 3),
+		  "a 32 MiB table was allocated inside a 16M memory cgroup");
+	mt_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child failed (status 0x%x)", st);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -356,6 +417,7 @@ static const struct {
 	{ "del-region", hd_del_region },
 	{ "populate-race", hd_populate_race },
 	{ "populate-sigint", hd_populate_sigint },
+	{ "memcg-table", hd_memcg_table },
 };
 
 int main(int argc, char **argv)
