@@ -141,7 +141,8 @@ struct mmirror_stats {
 	__u64 released; /* 1 once the mm has gone (release arrived) */
 	__u64 live_files; /* module-wide, including this one */
 	__u64 live_regions; /* module-wide */
-	__u64 reserved[5];
+	__u64 max_locked_ns; /* longest an invalidation held the file's spinlock in one stretch */
+	__u64 reserved[4];
 };
 
 /* Returns MMIRROR_API_VERSION. */

@@ -28,6 +28,8 @@ struct mmirror_shadow {
 	u32 id;
 	u64 *table; /* mmirror_alloc_user, size / PAGE_SIZE entries */
 	unsigned long table_bytes;
+	/* one bit per 512 entries: set by populate, cleared by a clear of the whole chunk */
+	unsigned long *filled;
 };
 
 struct mmirror_ring_state {
@@ -58,6 +60,7 @@ struct mmirror_file {
 	atomic64_t nonblockable, pages_invalidated, young_answers;
 	atomic64_t populates, populate_pages, populate_retries;
 	atomic64_t ring_records, ring_lost;
+	atomic64_t max_locked_ns;
 };
 
 extern atomic_t mmirror_live_files;

@@ -5,9 +5,11 @@
  * sequence there too, so POPULATE (which checks the sequence under the same lock before it
  * installs anything) can never make an entry present that an invalidation has just taken away.
  */
+#include <linux/bitmap.h>
 #include <linux/delay.h>
 #include <linux/hmm.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
@@ -24,6 +26,8 @@
 #define MMIRROR_TABLE_SHIFT 36
 #define MMIRROR_POPULATE_CHUNK 512UL
 #define HUGE_ENTRIES (PMD_SIZE >> PAGE_SHIFT)
+/* entries per bit of mmirror_shadow.filled: 2 MiB of guest RAM */
+#define MMIRROR_CHUNK 512UL
 /* compare-and-swap tries against userspace's A/D updates before the entry is just written */
 #define MMIRROR_INSTALL_TRIES 4
 
@@ -49,6 +53,7 @@ static void mmirror_region_free(struct kref *ref)
 	struct mmirror_shadow *r = container_of(ref, struct mmirror_shadow, ref);
 
 	vfree(r->table);
+	bitmap_free(r->filled);
 	kfree(r);
 	atomic_dec(&mmirror_live_regions);
 }
@@ -65,17 +70,44 @@ static unsigned long __maybe_unused mmirror_huge_start(struct mmirror_shadow *r,
 	return hva < r->hva ? 0 : (hva - r->hva) >> PAGE_SHIFT;
 }
 
+/* The longest stretch with mf->lock held (preemption off) in an invalidation, for the stats. */
+static void mmirror_note_locked(struct mmirror_file *mf, u64 since)
+{
+	u64 ns = ktime_get_ns() - since;
+
+	if (ns > atomic64_read(&mf->max_locked_ns))
+		atomic64_set(&mf->max_locked_ns, ns);
+}
+
+/*
+ * Between chunks of a blockable invalidation: lets a waiter or the scheduler in, as KVM does. A
+ * populate that takes the lock meanwhile sees the new sequence and retries.
+ */
+static void mmirror_clear_yield(struct mmirror_file *mf, u64 *locked_since)
+{
+	if (!need_resched() && !spin_needbreak(&mf->lock))
+		return;
+	mmirror_note_locked(mf, *locked_since);
+	spin_unlock(&mf->lock);
+	cond_resched();
+	spin_lock(&mf->lock);
+	*locked_since = ktime_get_ns();
+}
+
 /*
  * Clears the entries for hva [start, end) (inside the region), widened to whole huge pages where
  * the edge entries are huge. Called with mf->lock held. Fills ev's gpa range and page count.
+ * Chunks that populate never filled since they were last cleared whole are skipped, so the cost
+ * follows what is present, not the size of the range. With locked_since (blockable callers
+ * only) the lock may be dropped between chunks.
  */
-void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
-			  struct mmirror_event *ev)
+static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start,
+				   unsigned long end, struct mmirror_event *ev, u64 *locked_since)
 {
 	unsigned long i0 = (start - r->hva) >> PAGE_SHIFT;
 	unsigned long i1 = (end - r->hva + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	u64 cause = mmirror_cause(ev->event);
-	unsigned long i;
+	unsigned long i, next, c;
 	u32 pages = 0;
 
 #ifndef MMIRROR_BUG_HUGE_PARTIAL
@@ -92,18 +124,40 @@ void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigne
 	if (i1 > i0 + 1)
 		i1--;
 #endif
-	for (i = i0; i < i1; i++) {
-#ifdef MMIRROR_BUG_HUGE_PARTIAL
-		if (i != i0 && (READ_ONCE(r->table[i]) & MMIRROR_PTE_HUGE))
-			continue;
+	for (i = i0; i < i1; i = next) {
+		c = i / MMIRROR_CHUNK;
+		next = min((c + 1) * MMIRROR_CHUNK, i1);
+#ifdef MMIRROR_BUG_PARTIAL_CLEAR
+		if (i >= i0 + MMIRROR_CHUNK)
+			break;
 #endif
-		if (xchg(&r->table[i], cause) & MMIRROR_PTE_PRESENT)
-			pages++;
+		if (!test_bit(c, r->filled))
+			continue;
+		/* Only a clear of the whole chunk proves it empty. */
+		if (i == c * MMIRROR_CHUNK && (next == (c + 1) * MMIRROR_CHUNK ||
+					       next == r->size >> PAGE_SHIFT))
+			__clear_bit(c, r->filled);
+		for (; i < next; i++) {
+#ifdef MMIRROR_BUG_HUGE_PARTIAL
+			if (i != i0 && (READ_ONCE(r->table[i]) & MMIRROR_PTE_HUGE))
+				continue;
+#endif
+			if (xchg(&r->table[i], cause) & MMIRROR_PTE_PRESENT)
+				pages++;
+		}
+		if (locked_since && next < i1)
+			mmirror_clear_yield(r->mf, locked_since);
 	}
 	ev->gpa_start = r->gpa + ((u64)i0 << PAGE_SHIFT);
 	ev->gpa_end = r->gpa + ((u64)i1 << PAGE_SHIFT);
 	ev->pages = pages;
 	ev->region = r->id;
+}
+
+void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
+			  struct mmirror_event *ev)
+{
+	__mmirror_region_clear(r, start, end, ev, NULL);
 }
 
 static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
@@ -119,16 +173,20 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 		.callback = MMIRROR_CB_INVALIDATE,
 		.event = range->event,
 	};
+	bool blockable = mmu_notifier_range_blockable(range);
+	u64 since;
 
-	if (mmu_notifier_range_blockable(range))
+	if (blockable)
 		ev.flags |= MMIRROR_EVF_BLOCKABLE;
 	else
 		atomic64_inc(&mf->nonblockable);
-	/* Only a spinlock: this also runs for the OOM reaper, which may not block. */
+	/* Only a spinlock, dropped only when blockable: the OOM reaper may not block. */
 	spin_lock(&mf->lock);
+	since = ktime_get_ns();
 	mmu_interval_set_seq(ni, cur_seq);
 	if (start < end)
-		mmirror_region_clear(r, start, end, &ev);
+		__mmirror_region_clear(r, start, end, &ev, blockable ? &since : NULL);
+	mmirror_note_locked(mf, since);
 	spin_unlock(&mf->lock);
 
 	atomic64_inc(&mf->callbacks[MMIRROR_CB_INVALIDATE]);
@@ -185,7 +243,11 @@ static struct mmirror_shadow *mmirror_region_alloc(struct mmirror_file *mf,
 		return NULL;
 	r->table_bytes = PAGE_ALIGN((req->size >> PAGE_SHIFT) * sizeof(u64));
 	r->table = mmirror_alloc_user(r->table_bytes);
-	if (!r->table) {
+	r->filled = bitmap_zalloc(DIV_ROUND_UP(req->size >> PAGE_SHIFT, MMIRROR_CHUNK),
+				  GFP_KERNEL_ACCOUNT);
+	if (!r->table || !r->filled) {
+		vfree(r->table);
+		bitmap_free(r->filled);
 		kfree(r);
 		return NULL;
 	}
@@ -327,10 +389,12 @@ static u64 mmirror_entry_from_hmm(struct mmirror_file *mf, unsigned long p, u64 
 	return e;
 }
 
-/* Called with mf->lock held and the sequence checked: installs what hmm found. */
-static unsigned long mmirror_install(struct mmirror_file *mf, u64 *table, unsigned long *pfns,
-				     unsigned long n)
+/* Called with mf->lock held and the sequence checked: installs what hmm found at idx. */
+static unsigned long mmirror_install(struct mmirror_shadow *r, unsigned long idx,
+				     unsigned long *pfns, unsigned long n)
 {
+	struct mmirror_file *mf = r->mf;
+	u64 *table = r->table + idx;
 	unsigned long i, pages = 0;
 
 	for (i = 0; i < n; i++) {
@@ -351,6 +415,7 @@ static unsigned long mmirror_install(struct mmirror_file *mf, u64 *table, unsign
 		}
 		if (tries == MMIRROR_INSTALL_TRIES)
 			WRITE_ONCE(table[i], mmirror_entry_from_hmm(mf, pfns[i], 0));
+		__set_bit((idx + i) / MMIRROR_CHUNK, r->filled);
 		pages++;
 	}
 	return pages;
@@ -399,7 +464,7 @@ static long mmirror_populate_chunk(struct mmirror_shadow *r, unsigned long idx, 
 			continue;
 		}
 #endif
-		ret = mmirror_install(mf, r->table + idx, pfns, n);
+		ret = mmirror_install(r, idx, pfns, n);
 		spin_unlock(&mf->lock);
 		return ret;
 	}
