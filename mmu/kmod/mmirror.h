@@ -60,7 +60,7 @@ struct mmirror_file {
 	atomic64_t nonblockable, pages_invalidated, young_answers;
 	atomic64_t populates, populate_pages, populate_retries;
 	atomic64_t ring_records, ring_lost;
-	atomic64_t max_locked_ns;
+	atomic64_t max_locked_ns, pages_downgraded;
 };
 
 extern atomic_t mmirror_live_files;

@@ -141,6 +141,7 @@ static void mmirror_get_stats(struct mmirror_file *mf, struct mmirror_stats *st)
 	st->ring_records = atomic64_read(&mf->ring_records);
 	st->ring_lost = atomic64_read(&mf->ring_lost);
 	st->max_locked_ns = atomic64_read(&mf->max_locked_ns);
+	st->pages_downgraded = atomic64_read(&mf->pages_downgraded);
 	st->regions = READ_ONCE(mf->nregions);
 	st->flags = READ_ONCE(mf->flags);
 	st->released = READ_ONCE(mf->released);

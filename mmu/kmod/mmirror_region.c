@@ -16,6 +16,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #include "mmirror.h"
@@ -70,6 +71,58 @@ static unsigned long __maybe_unused mmirror_huge_start(struct mmirror_shadow *r,
 	return hva < r->hva ? 0 : (hva - r->hva) >> PAGE_SHIFT;
 }
 
+/*
+ * Invalidations that only take write permission away from the same page downgrade the entry:
+ * it stays present with its PFN and A/D bits, loses WRITE, and gets DOWNGRADED and the cause.
+ * PROTECTION_PAGE (fork's COW write-protect, writeback's folio_mkclean) and SOFT_DIRTY
+ * (clear_refs) never change the page. PROTECTION_VMA does when the VMA keeps VM_READ (mprotect
+ * to read-only, userfaultfd write-protect), which only 6.1-6.2 can tell (range->vma is gone in
+ * 6.3): later kernels clear. NUMA hinting is PROTECTION_VMA with VM_READ kept, so it downgrades
+ * too although the host PTE becomes PROT_NONE: safe, because the PTE still holds the same frame
+ * and NUMA migration of it comes as MIGRATE, which clears; the table only loses the hinting
+ * fault's view of our accesses, which it never had. UNMAP, CLEAR, MIGRATE and anything unknown
+ * clear.
+ */
+static bool mmirror_downgrades(const struct mmu_notifier_range *range)
+{
+	switch (range->event) {
+	case MMU_NOTIFY_PROTECTION_PAGE:
+	case MMU_NOTIFY_SOFT_DIRTY:
+		return true;
+	case MMU_NOTIFY_PROTECTION_VMA:
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
+		return mmu_notifier_range_update_to_read_only(range);
+#else
+		return false;
+#endif
+#ifdef MMIRROR_BUG_DOWNGRADE_CLEAR
+	case MMU_NOTIFY_CLEAR:
+		return true;
+#endif
+	default:
+		return false;
+	}
+}
+
+/* Returns 1 if the entry was present. Bounded against userspace's A/D writes like install. */
+static u32 mmirror_downgrade_entry(u64 *entry, u64 cause)
+{
+	unsigned int tries;
+	u64 old, new;
+
+	for (tries = 0; tries < MMIRROR_INSTALL_TRIES; tries++) {
+		old = READ_ONCE(*entry);
+		if (!(old & MMIRROR_PTE_PRESENT))
+			return 0;
+		new = (old & ~(MMIRROR_PTE_WRITE | MMIRROR_PTE_CAUSE_MASK)) |
+		      MMIRROR_PTE_DOWNGRADED | cause;
+		if (cmpxchg(entry, old, new) == old)
+			return 1;
+	}
+	/* Clearing is always safe. */
+	return !!(xchg(entry, cause) & MMIRROR_PTE_PRESENT);
+}
+
 /* The longest stretch with mf->lock held (preemption off) in an invalidation, for the stats. */
 static void mmirror_note_locked(struct mmirror_file *mf, u64 since)
 {
@@ -102,7 +155,8 @@ static void mmirror_clear_yield(struct mmirror_file *mf, u64 *locked_since)
  * only) the lock may be dropped between chunks.
  */
 static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start,
-				   unsigned long end, struct mmirror_event *ev, u64 *locked_since)
+				   unsigned long end, struct mmirror_event *ev, u64 *locked_since,
+				   bool downgrade)
 {
 	unsigned long i0 = (start - r->hva) >> PAGE_SHIFT;
 	unsigned long i1 = (end - r->hva + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -134,9 +188,11 @@ static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start
 		if (!test_bit(c, r->filled))
 			continue;
 		/* Only a clear of the whole chunk proves it empty. */
-		if (i == c * MMIRROR_CHUNK && (next == (c + 1) * MMIRROR_CHUNK ||
-					       next == r->size >> PAGE_SHIFT))
+		if (!downgrade && i == c * MMIRROR_CHUNK &&
+		    (next == (c + 1) * MMIRROR_CHUNK || next == r->size >> PAGE_SHIFT))
 			__clear_bit(c, r->filled);
+		for (; downgrade && i < next; i++)
+			pages += mmirror_downgrade_entry(&r->table[i], cause);
 		for (; i < next; i++) {
 #ifdef MMIRROR_BUG_HUGE_PARTIAL
 			if (i != i0 && (READ_ONCE(r->table[i]) & MMIRROR_PTE_HUGE))
@@ -157,7 +213,7 @@ static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start
 void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
 			  struct mmirror_event *ev)
 {
-	__mmirror_region_clear(r, start, end, ev, NULL);
+	__mmirror_region_clear(r, start, end, ev, NULL, false);
 }
 
 static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
@@ -174,6 +230,7 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 		.event = range->event,
 	};
 	bool blockable = mmu_notifier_range_blockable(range);
+	bool downgrade = mmirror_downgrades(range);
 	u64 since;
 
 	if (blockable)
@@ -185,14 +242,20 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 	since = ktime_get_ns();
 	mmu_interval_set_seq(ni, cur_seq);
 	if (start < end)
-		__mmirror_region_clear(r, start, end, &ev, blockable ? &since : NULL);
+		__mmirror_region_clear(r, start, end, &ev, blockable ? &since : NULL,
+				       downgrade);
 	mmirror_note_locked(mf, since);
 	spin_unlock(&mf->lock);
 
 	atomic64_inc(&mf->callbacks[MMIRROR_CB_INVALIDATE]);
 	if ((unsigned int)range->event < MMIRROR_EV_MAX)
 		atomic64_inc(&mf->events[range->event]);
-	atomic64_add(ev.pages, &mf->pages_invalidated);
+	if (downgrade) {
+		ev.flags |= MMIRROR_EVF_DOWNGRADE;
+		atomic64_add(ev.pages, &mf->pages_downgraded);
+	} else {
+		atomic64_add(ev.pages, &mf->pages_invalidated);
+	}
 	mmirror_ring_log(mf, &ev);
 	return true;
 }
