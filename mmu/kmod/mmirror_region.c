@@ -233,6 +233,11 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 	bool downgrade = mmirror_downgrades(range);
 	u64 since;
 
+#ifdef MMIRROR_BUG_EVENTS_SKIPPED
+	if (range->event == MMU_NOTIFY_PROTECTION_VMA || range->event == MMU_NOTIFY_PROTECTION_PAGE ||
+	    range->event == MMU_NOTIFY_SOFT_DIRTY)
+		return true;
+#endif
 	if (blockable)
 		ev.flags |= MMIRROR_EVF_BLOCKABLE;
 	else

@@ -18,6 +18,8 @@
  *                  after mprotect(PROT_READ), clear_refs and fork's COW no entry is writable
  *                  (and after the last two every entry is kept, downgraded), after
  *                  MADV_DONTNEED and munmap none is present
+ *   coherence-ro   the coherence check alone (no look at records or bits) finds entries left
+ *                  writable after mprotect(PROT_READ) and while fork's child shares the pages
  *   munmap-4g      munmap of a 4 GiB region with 32 MiB present: the longest stretch the
  *                  invalidation held the file's spinlock (preemption off) stays short
  */
@@ -487,6 +489,34 @@ static int hd_clear_large(void)
 	return 0;
 }
 
+static int hd_coherence_ro(void)
+{
+	int fds[2];
+	struct mt t;
+	pid_t pid;
+	char c;
+
+	mt_open(&t);
+	mt_setup(&t, 1UL << 20, MT_SMALL);
+	mt_assert(!mprotect(t.ram, t.size, PROT_READ), "mprotect");
+	mt_coherent(&t, "after mprotect(PROT_READ)");
+	mt_assert(!mprotect(t.ram, t.size, PROT_READ | PROT_WRITE), "mprotect rw");
+	mt_populate(&t, MMIRROR_POPULATE_FAULT | MMIRROR_POPULATE_WRITE);
+	mt_assert(!pipe(fds), "pipe");
+	pid = fork();
+	mt_assert(pid >= 0, "fork");
+	if (pid == 0) {
+		close(fds[1]);
+		/* Keeps the pages COW-shared until the parent has checked. */
+		_exit(read(fds[0], &c, 1) < 0);
+	}
+	close(fds[0]);
+	mt_coherent(&t, "while fork's child shares the pages");
+	close(fds[1]);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
 static uint64_t hd_max_locked_ns(struct mt *t)
 {
 	struct mmirror_stats st;
@@ -548,6 +578,7 @@ static const struct {
 	{ "populate-sigint", hd_populate_sigint },
 	{ "memcg-table", hd_memcg_table },
 	{ "clear-large", hd_clear_large },
+	{ "coherence-ro", hd_coherence_ro },
 	{ "munmap-4g", hd_munmap_4g },
 };
 
