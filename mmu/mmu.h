@@ -80,6 +80,12 @@ static inline hpfn_t mmu_pte_hpfn(uint64_t e)
 	return HPFN((e & MMIRROR_PTE_PFN_MASK) >> MMIRROR_PTE_PFN_SHIFT);
 }
 
+/* Present, made read-only by an invalidation that kept the page (the cause says which). */
+static inline bool mmu_pte_downgraded(uint64_t e)
+{
+	return (e & MMIRROR_PTE_PRESENT) && (e & MMIRROR_PTE_DOWNGRADED);
+}
+
 /* The last invalidation cause (enum mmirror_event_type), or -1 when never invalidated. */
 static inline int mmu_pte_cause(uint64_t e)
 {
@@ -112,6 +118,8 @@ struct mmu_check_result {
 	uint64_t stale; /* present in the table, not in pagemap */
 	uint64_t pfn_mismatch; /* both give a PFN and they differ */
 	uint64_t huge_mismatch; /* marked huge, but /proc/kpageflags says not a THP */
+	uint64_t writable_ro; /* WRITE in the table where the host cannot write: a VMA without
+			       * write permission, or an anonymous page mapped more than once (COW) */
 	bool pfn_checked; /* PFNs were visible on both sides */
 	bool huge_checked; /* /proc/kpageflags was readable */
 	gpa_t first_bad;

@@ -2,7 +2,9 @@
 /*
  * libmmu: the coherence check. Every present shadow entry must be backed by a present (not
  * swapped) page in /proc/self/pagemap, with the same PFN where both sides show one, and an entry
- * marked huge must be a THP according to /proc/kpageflags.
+ * marked huge must be a THP according to /proc/kpageflags. No entry may be writable where the
+ * host PTE is not, as far as userspace can tell: the VMA lacks write permission
+ * (/proc/self/maps), or the page is anonymous and not exclusively mapped (a COW-shared page).
  *
  * The table is read before and after pagemap; only an entry present and unchanged across both
  * reads is judged, so a page the kernel changes during the check is not reported.
@@ -16,15 +18,57 @@
 #include "mmu_priv.h"
 
 #define PM_PRESENT (1ULL << 63)
+#define PM_FILE (1ULL << 61)
+#define PM_EXCLUSIVE (1ULL << 56)
+#define MMU_CHECK_VMAS 512
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define KPF_THP 22
 #define MMU_CHECK_CHUNK 512
+
+struct mmu_check_vma {
+	uint64_t start, end;
+	bool writable;
+};
 
 struct mmu_check_ctx {
 	int pagemap;
 	int kpageflags;
 	struct mmu_check_result *res;
+	struct mmu_check_vma *vmas;
+	unsigned int nvmas;
 };
+
+/* The VMAs of /proc/self/maps; with none read, every VMA counts as writable. */
+static void mmu_check_read_maps(struct mmu_check_ctx *c)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long long s, e;
+	char perms[8], line[512];
+
+	c->nvmas = 0;
+	c->vmas = f ? calloc(MMU_CHECK_VMAS, sizeof(*c->vmas)) : NULL;
+	if (!c->vmas) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	while (c->nvmas < MMU_CHECK_VMAS && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %7s", &s, &e, perms) != 3)
+			continue;
+		c->vmas[c->nvmas++] = (struct mmu_check_vma){ s, e, perms[1] == 'w' };
+	}
+	fclose(f);
+}
+
+static bool mmu_check_vma_writable(const struct mmu_check_ctx *c, uint64_t hva)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nvmas; i++)
+		if (hva >= c->vmas[i].start && hva < c->vmas[i].end)
+			return c->vmas[i].writable;
+	return c->nvmas == 0;
+}
 
 static int mmu_pread_all(int fd, void *buf, size_t len, off_t off)
 {
@@ -48,7 +92,7 @@ static bool mmu_check_huge(struct mmu_check_ctx *c, uint64_t pfn)
 }
 
 /* Judges one entry; returns true when it is bad. */
-static bool mmu_check_entry(struct mmu_check_ctx *c, uint64_t e, uint64_t pm)
+static bool mmu_check_entry(struct mmu_check_ctx *c, uint64_t e, uint64_t pm, uint64_t hva)
 {
 	struct mmu_check_result *res = c->res;
 	uint64_t epfn = mmu_pte_hpfn(e).v, ppfn = pm & PM_PFN_MASK;
@@ -67,6 +111,11 @@ static bool mmu_check_entry(struct mmu_check_ctx *c, uint64_t e, uint64_t pm)
 	}
 	if ((e & MMIRROR_PTE_HUGE) && !mmu_check_huge(c, ppfn)) {
 		res->huge_mismatch++;
+		return true;
+	}
+	if ((e & MMIRROR_PTE_WRITE) &&
+	    (!mmu_check_vma_writable(c, hva) || !(pm & (PM_FILE | PM_EXCLUSIVE)))) {
+		res->writable_ro++;
 		return true;
 	}
 	return false;
@@ -90,7 +139,7 @@ static int mmu_check_chunk(struct mmu_check_ctx *c, const struct mmu_region *r, 
 		c->res->entries++;
 		if (!mmu_pte_present(e) || e != before[i])
 			continue;
-		if (mmu_check_entry(c, e, pm[i]) && !(*bad)++)
+		if (mmu_check_entry(c, e, pm[i], hva.v + i * 4096) && !(*bad)++)
 			c->res->first_bad = GPA(r->gpa.v + (idx + i) * 4096);
 	}
 	return 0;
@@ -107,6 +156,7 @@ int mmu_check(struct mmu_mirror *m, struct mmu_check_result *res)
 	if (c.pagemap < 0)
 		return -errno;
 	c.kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	mmu_check_read_maps(&c);
 	for (ri = 0; ri < m->nregions && !ret; ri++) {
 		const struct mmu_region *r = &m->regions[ri];
 		uint64_t n = r->size / 4096, idx;
@@ -117,6 +167,7 @@ int mmu_check(struct mmu_mirror *m, struct mmu_check_result *res)
 			ret = mmu_check_chunk(&c, r, idx, k, &bad);
 		}
 	}
+	free(c.vmas);
 	if (c.kpageflags >= 0)
 		close(c.kpageflags);
 	close(c.pagemap);

@@ -82,12 +82,13 @@ int mmu_format_event(char *buf, size_t size, const struct mmirror_event *ev)
 {
 	return snprintf(buf, size,
 			"#%" PRIu64 " %s %s gpa [0x%" PRIx64 ", 0x%" PRIx64 ") hva [0x%" PRIx64
-			", 0x%" PRIx64 ") pages %u%s%s%s",
+			", 0x%" PRIx64 ") pages %u%s%s%s%s",
 			(uint64_t)ev->seq, mmu_callback_name(ev->callback),
 			mmu_event_type_name(ev->event), (uint64_t)ev->gpa_start,
 			(uint64_t)ev->gpa_end, (uint64_t)ev->hva_start, (uint64_t)ev->hva_end,
 			ev->pages, ev->flags & MMIRROR_EVF_BLOCKABLE ? " blockable" : "",
-			ev->flags & MMIRROR_EVF_HUGE ? " huge" : "", ev->young ? " young" : "");
+			ev->flags & MMIRROR_EVF_HUGE ? " huge" : "",
+			ev->flags & MMIRROR_EVF_DOWNGRADE ? " downgrade" : "", ev->young ? " young" : "");
 }
 
 void mmu_print_stats(FILE *f, const struct mmirror_stats *st)
@@ -104,12 +105,13 @@ void mmu_print_stats(FILE *f, const struct mmirror_stats *st)
 		if (st->events[i])
 			fprintf(f, " %s=%" PRIu64, mmu_event_type_name(i), (uint64_t)st->events[i]);
 	fprintf(f,
-		"\nnonblockable=%" PRIu64 " pages_invalidated=%" PRIu64 " young_answers=%" PRIu64
+		"\nnonblockable=%" PRIu64 " pages_invalidated=%" PRIu64 " pages_downgraded=%" PRIu64
+		" young_answers=%" PRIu64
 		"\npopulates=%" PRIu64 " populate_pages=%" PRIu64 " populate_retries=%" PRIu64
 		"\nring_records=%" PRIu64 " ring_lost=%" PRIu64 " regions=%" PRIu64
 		" released=%" PRIu64 "\nlive_files=%" PRIu64 " live_regions=%" PRIu64 "\n",
 		(uint64_t)st->nonblockable, (uint64_t)st->pages_invalidated,
-		(uint64_t)st->young_answers, (uint64_t)st->populates, (uint64_t)st->populate_pages,
+		(uint64_t)st->pages_downgraded, (uint64_t)st->young_answers, (uint64_t)st->populates, (uint64_t)st->populate_pages,
 		(uint64_t)st->populate_retries, (uint64_t)st->ring_records, (uint64_t)st->ring_lost,
 		(uint64_t)st->regions, (uint64_t)st->released, (uint64_t)st->live_files,
 		(uint64_t)st->live_regions);

@@ -13,7 +13,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MMIRROR_API_VERSION 2
+#define MMIRROR_API_VERSION 3
 #define MMIRROR_DEVICE "/dev/mmirror"
 #define MMIRROR_IOC_MAGIC 0xB7
 
@@ -21,12 +21,18 @@
  * Shadow table entry: one __u64 per 4 KiB guest page, in the EPT leaf format. Bits 52-55 hold
  * the last invalidation cause (enum mmu_notifier_event + 1; 0: never invalidated). Userspace
  * may only set ACCESSED and DIRTY, atomically, on present entries.
+ *
+ * Version 3: PROTECTION_PAGE, SOFT_DIRTY and (on kernels before 6.3) PROTECTION_VMA that keeps
+ * VM_READ downgrade the entry instead of clearing it: present, WRITE clear, PFN and A/D kept,
+ * DOWNGRADED set, the cause updated. A later populate drops DOWNGRADED.
  */
 #define MMIRROR_PTE_PRESENT (1ULL << 0)
 #define MMIRROR_PTE_WRITE (1ULL << 1)
 #define MMIRROR_PTE_HUGE (1ULL << 7)
 #define MMIRROR_PTE_ACCESSED (1ULL << 8)
 #define MMIRROR_PTE_DIRTY (1ULL << 9)
+/* Still present after an invalidation that only took WRITE away (the cause says which). */
+#define MMIRROR_PTE_DOWNGRADED (1ULL << 11)
 #define MMIRROR_PTE_PFN_MASK 0x000ffffffffff000ULL
 #define MMIRROR_PTE_PFN_SHIFT 12
 #define MMIRROR_PTE_CAUSE_SHIFT 52
@@ -61,6 +67,7 @@ enum mmirror_callback {
 
 #define MMIRROR_EVF_BLOCKABLE (1U << 0)
 #define MMIRROR_EVF_HUGE (1U << 1) /* the range was widened to whole huge pages */
+#define MMIRROR_EVF_DOWNGRADE (1U << 2) /* entries made read-only, not cleared (pages: how many) */
 
 /* One ring record, 64 bytes. gpa_* is clamped to the first region the range touches. */
 struct mmirror_event {
@@ -146,16 +153,25 @@ struct mmirror_stats {
 	 * 0 from a module that predates the field.
 	 */
 	__u64 callbacks_offered;
-	__u64 reserved[4];
+	__u64 max_locked_ns; /* longest an invalidation held the file's spinlock in one stretch */
+	__u64 pages_downgraded; /* entries kept read-only instead of cleared (not in pages_invalidated) */
+	__u64 reserved[2];
 };
 
 /* Returns MMIRROR_API_VERSION. */
 #define MMIRROR_IOC_VERSION _IO(MMIRROR_IOC_MAGIC, 0x00)
 /* EINVAL: unaligned, zero, overlapping, outside the address space; ENOSPC: too many/too big. */
 #define MMIRROR_IOC_ADD_REGION _IOWR(MMIRROR_IOC_MAGIC, 0x01, struct mmirror_region)
-/* Argument: the region's gpa (its first byte). ENOENT: no region starts there. */
+/*
+ * Argument: the region's gpa (its first byte). ENOENT: no region starts there. A table still
+ * mapped afterwards holds no present entry (cause UNMAP), and nothing updates it any more.
+ */
 #define MMIRROR_IOC_DEL_REGION _IOW(MMIRROR_IOC_MAGIC, 0x02, __u64)
-/* EINVAL: bad flags or range; EFAULT: the range lost its mapping; EINTR: fatal signal. */
+/*
+ * EINVAL: bad flags or range; EFAULT: the range lost its mapping; EPERM: WRITE over memory the
+ * process may not write; EINTR: a signal arrived (pages and retries say how far it got); EBUSY:
+ * invalidations kept colliding with one 2 MiB chunk for a second (HMM_RANGE_DEFAULT_TIMEOUT).
+ */
 #define MMIRROR_IOC_POPULATE _IOWR(MMIRROR_IOC_MAGIC, 0x03, struct mmirror_populate)
 #define MMIRROR_IOC_GET_STATS _IOR(MMIRROR_IOC_MAGIC, 0x04, struct mmirror_stats)
 /* Argument: MMIRROR_F_* (EINVAL for unknown bits). */

@@ -27,12 +27,16 @@ struct mmirror_shadow {
 	unsigned long size;
 	u64 gpa;
 	u32 id;
-	u64 *table; /* vmalloc_user, size / PAGE_SIZE entries */
+	u64 *table; /* mmirror_alloc_user, size / PAGE_SIZE entries */
+	unsigned long table_bytes;
+	/* one bit per 512 entries: set by populate, cleared by a clear of the whole chunk */
+	unsigned long *filled;
 };
 
 struct mmirror_ring_state {
 	spinlock_t lock;
-	struct mmirror_ring *shared; /* vmalloc_user: header page, then records */
+	struct mmirror_ring *shared; /* mmirror_alloc_user: header page, then records */
+	unsigned long bytes;
 	struct mmirror_event *records;
 	u32 nrec;
 	u64 head; /* the module's own copy: userspace may scribble on the shared one */
@@ -57,6 +61,7 @@ struct mmirror_file {
 	atomic64_t nonblockable, pages_invalidated, young_answers;
 	atomic64_t populates, populate_pages, populate_retries;
 	atomic64_t ring_records, ring_lost;
+	atomic64_t max_locked_ns, pages_downgraded;
 };
 
 extern atomic_t mmirror_live_files;
@@ -64,6 +69,9 @@ extern atomic_t mmirror_live_regions;
 extern atomic_t mmirror_releases;
 extern unsigned int mmirror_ring_records;
 extern u64 mmirror_max_total;
+
+/* memory mapped into the VMM, charged to the opener's memory cgroup */
+void *mmirror_alloc_user(unsigned long bytes);
 
 /* ring */
 int mmirror_ring_init(struct mmirror_ring_state *ring, u32 nrec);

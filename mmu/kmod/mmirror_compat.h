@@ -55,4 +55,29 @@ static inline void mmirror_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t
 #endif
 }
 
+/* vm_flags_mod: set and clear in one write, since 6.3 as above. */
+static inline void mmirror_vm_flags_mod(struct vm_area_struct *vma, vm_flags_t set,
+					vm_flags_t clear)
+{
+#ifdef MMIRROR_HAVE_VM_FLAGS_SET
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+/*
+ * Whether a PROTECTION_VMA invalidation keeps the range readable. The kernel says so through
+ * mmu_notifier_range_update_to_read_only() where it exports it (6.1; 6.12 and 7.2 declare it
+ * but export it no more); elsewhere the caller must assume not, and clear.
+ */
+static inline bool mmirror_range_to_read_only(const struct mmu_notifier_range *range)
+{
+#ifdef MMIRROR_HAVE_UPDATE_TO_READ_ONLY
+	return mmu_notifier_range_update_to_read_only(range);
+#else
+	return false;
+#endif
+}
+
 #endif

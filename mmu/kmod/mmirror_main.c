@@ -52,6 +52,32 @@ module_param_named(max_total_mb, mmirror_max_total_mb, ulong, 0444);
 MODULE_PARM_DESC(max_total_mb, "Most guest RAM one file may mirror, in MiB");
 u64 mmirror_max_total;
 
+/*
+ * Tables and rings: zeroed, charged to the caller's memory cgroup (vmalloc_user is not), and
+ * failing with NULL at the cgroup's limit rather than calling its OOM killer.
+ */
+void *mmirror_alloc_user(unsigned long bytes)
+{
+	return __vmalloc(bytes,
+			 GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+}
+
+/* remap_vmalloc_range for mmirror_alloc_user memory, which has no VM_USERMAP. */
+static int mmirror_map_pages(struct vm_area_struct *vma, void *kaddr, unsigned long bytes)
+{
+	unsigned long off, len = vma->vm_end - vma->vm_start;
+	int ret;
+
+	if (len > bytes)
+		return -EINVAL;
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		ret = vm_insert_page(vma, vma->vm_start + off, vmalloc_to_page(kaddr + off));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int mmirror_open(struct inode *inode, struct file *file)
 {
 	struct mmirror_file *mf;
@@ -113,6 +139,8 @@ static void mmirror_get_stats(struct mmirror_file *mf, struct mmirror_stats *st)
 	st->populate_retries = atomic64_read(&mf->populate_retries);
 	st->ring_records = atomic64_read(&mf->ring_records);
 	st->ring_lost = atomic64_read(&mf->ring_lost);
+	st->max_locked_ns = atomic64_read(&mf->max_locked_ns);
+	st->pages_downgraded = atomic64_read(&mf->pages_downgraded);
 	st->regions = READ_ONCE(mf->nregions);
 	st->flags = READ_ONCE(mf->flags);
 	st->released = READ_ONCE(mf->released);
@@ -174,9 +202,22 @@ static const struct vm_operations_struct mmirror_table_vm_ops = {
 	.close = mmirror_vm_close,
 };
 
+/*
+ * The ring lives as long as the file, which the mapping holds. Having vm_ops at all matters: on
+ * 6.1 a VMA without them counts as anonymous, and userfaultfd would accept it.
+ */
+static const struct vm_operations_struct mmirror_ring_vm_ops = {};
+
+/*
+ * Flags userspace cannot lift: VM_IO keeps get_user_pages and /proc/pid/mem off the mapping and
+ * makes madvise(MADV_DOFORK) fail, so VM_DONTCOPY holds; without VM_MAYEXEC mprotect(PROT_EXEC)
+ * fails.
+ */
+#define MMIRROR_VM_SET (VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP)
+
 static void mmirror_vma_flags(struct vm_area_struct *vma)
 {
-	mmirror_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	mmirror_vm_flags_mod(vma, MMIRROR_VM_SET, VM_MAYEXEC);
 }
 
 static int mmirror_mmap(struct file *file, struct vm_area_struct *vma)
@@ -188,15 +229,17 @@ static int mmirror_mmap(struct file *file, struct vm_area_struct *vma)
 	if (current->mm != mf->mm)
 		return -EPERM;
 	/* Both sides write the same pages (A/D bits, the ring tail): a private copy is useless. */
-	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
+	if (!(vma->vm_flags & VM_MAYSHARE) || (vma->vm_flags & VM_EXEC))
 		return -EINVAL;
 	mmirror_vma_flags(vma);
-	if (vma->vm_pgoff == 0)
-		return remap_vmalloc_range(vma, mf->ring.shared, 0);
+	if (vma->vm_pgoff == 0) {
+		vma->vm_ops = &mmirror_ring_vm_ops;
+		return mmirror_map_pages(vma, mf->ring.shared, mf->ring.bytes);
+	}
 	r = mmirror_region_by_offset(mf, vma->vm_pgoff);
 	if (!r)
 		return -EINVAL;
-	ret = remap_vmalloc_range(vma, r->table, 0);
+	ret = mmirror_map_pages(vma, r->table, r->table_bytes);
 	if (ret) {
 		mmirror_region_put(r);
 		return ret;

@@ -5,8 +5,13 @@
  * sequence there too, so POPULATE (which checks the sequence under the same lock before it
  * installs anything) can never make an entry present that an invalidation has just taken away.
  */
+#include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/hmm.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -21,12 +26,34 @@
 #define MMIRROR_TABLE_SHIFT 36
 #define MMIRROR_POPULATE_CHUNK 512UL
 #define HUGE_ENTRIES (PMD_SIZE >> PAGE_SHIFT)
+/* entries per bit of mmirror_shadow.filled: 2 MiB of guest RAM */
+#define MMIRROR_CHUNK 512UL
+/* compare-and-swap tries against userspace's A/D updates before the entry is just written */
+#define MMIRROR_INSTALL_TRIES 4
+
+#ifdef MMIRROR_TEST_HOOKS
+/* Test builds only: populate sleeps this long between the fault and the sequence check. */
+static unsigned int mmirror_test_populate_delay_ms;
+module_param_named(test_populate_delay_ms, mmirror_test_populate_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_populate_delay_ms, "Test hook: populate pauses before its retry check");
+#endif
+
+static void mmirror_test_populate_pause(void)
+{
+#ifdef MMIRROR_TEST_HOOKS
+	unsigned int ms = READ_ONCE(mmirror_test_populate_delay_ms);
+
+	if (ms)
+		msleep_interruptible(ms);
+#endif
+}
 
 static void mmirror_region_free(struct kref *ref)
 {
 	struct mmirror_shadow *r = container_of(ref, struct mmirror_shadow, ref);
 
 	vfree(r->table);
+	bitmap_free(r->filled);
 	kfree(r);
 	atomic_dec(&mmirror_live_regions);
 }
@@ -44,16 +71,92 @@ static unsigned long __maybe_unused mmirror_huge_start(struct mmirror_shadow *r,
 }
 
 /*
+ * Invalidations that only take write permission away from the same page downgrade the entry:
+ * it stays present with its PFN and A/D bits, loses WRITE, and gets DOWNGRADED and the cause.
+ * PROTECTION_PAGE (fork's COW write-protect, writeback's folio_mkclean) and SOFT_DIRTY
+ * (clear_refs) never change the page. PROTECTION_VMA does when the VMA keeps VM_READ (mprotect
+ * to read-only, userfaultfd write-protect), which only 6.1-6.2 can tell (range->vma is gone in
+ * 6.3): later kernels clear. NUMA hinting is PROTECTION_VMA with VM_READ kept, so it downgrades
+ * too although the host PTE becomes PROT_NONE: safe, because the PTE still holds the same frame
+ * and NUMA migration of it comes as MIGRATE, which clears; the table only loses the hinting
+ * fault's view of our accesses, which it never had. UNMAP, CLEAR, MIGRATE and anything unknown
+ * clear.
+ */
+static bool mmirror_downgrades(const struct mmu_notifier_range *range)
+{
+	switch (range->event) {
+	case MMU_NOTIFY_PROTECTION_PAGE:
+	case MMU_NOTIFY_SOFT_DIRTY:
+		return true;
+	case MMU_NOTIFY_PROTECTION_VMA:
+		return mmirror_range_to_read_only(range);
+#ifdef MMIRROR_BUG_DOWNGRADE_CLEAR
+	case MMU_NOTIFY_CLEAR:
+		return true;
+#endif
+	default:
+		return false;
+	}
+}
+
+/* Returns 1 if the entry was present. Bounded against userspace's A/D writes like install. */
+static u32 mmirror_downgrade_entry(u64 *entry, u64 cause)
+{
+	unsigned int tries;
+	u64 old, new;
+
+	for (tries = 0; tries < MMIRROR_INSTALL_TRIES; tries++) {
+		old = READ_ONCE(*entry);
+		if (!(old & MMIRROR_PTE_PRESENT))
+			return 0;
+		new = (old & ~(MMIRROR_PTE_WRITE | MMIRROR_PTE_CAUSE_MASK)) |
+		      MMIRROR_PTE_DOWNGRADED | cause;
+		if (cmpxchg(entry, old, new) == old)
+			return 1;
+	}
+	/* Clearing is always safe. */
+	return !!(xchg(entry, cause) & MMIRROR_PTE_PRESENT);
+}
+
+/* The longest stretch with mf->lock held (preemption off) in an invalidation, for the stats. */
+static void mmirror_note_locked(struct mmirror_file *mf, u64 since)
+{
+	u64 ns = ktime_get_ns() - since;
+
+	if (ns > atomic64_read(&mf->max_locked_ns))
+		atomic64_set(&mf->max_locked_ns, ns);
+}
+
+/*
+ * Between chunks of a blockable invalidation: lets a waiter or the scheduler in, as KVM does. A
+ * populate that takes the lock meanwhile sees the new sequence and retries.
+ */
+static void mmirror_clear_yield(struct mmirror_file *mf, u64 *locked_since)
+{
+	if (!need_resched() && !spin_needbreak(&mf->lock))
+		return;
+	mmirror_note_locked(mf, *locked_since);
+	spin_unlock(&mf->lock);
+	cond_resched();
+	spin_lock(&mf->lock);
+	*locked_since = ktime_get_ns();
+}
+
+/*
  * Clears the entries for hva [start, end) (inside the region), widened to whole huge pages where
  * the edge entries are huge. Called with mf->lock held. Fills ev's gpa range and page count.
+ * Chunks that populate never filled since they were last cleared whole are skipped, so the cost
+ * follows what is present, not the size of the range. With locked_since (blockable callers
+ * only) the lock may be dropped between chunks.
  */
-void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
-			  struct mmirror_event *ev)
+static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start,
+				   unsigned long end, struct mmirror_event *ev, u64 *locked_since,
+				   bool downgrade)
 {
 	unsigned long i0 = (start - r->hva) >> PAGE_SHIFT;
 	unsigned long i1 = (end - r->hva + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	u64 cause = mmirror_cause(ev->event);
-	unsigned long i;
+	unsigned long i, next, c;
 	u32 pages = 0;
 
 #ifndef MMIRROR_BUG_HUGE_PARTIAL
@@ -70,18 +173,42 @@ void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigne
 	if (i1 > i0 + 1)
 		i1--;
 #endif
-	for (i = i0; i < i1; i++) {
-#ifdef MMIRROR_BUG_HUGE_PARTIAL
-		if (i != i0 && (READ_ONCE(r->table[i]) & MMIRROR_PTE_HUGE))
-			continue;
+	for (i = i0; i < i1; i = next) {
+		c = i / MMIRROR_CHUNK;
+		next = min((c + 1) * MMIRROR_CHUNK, i1);
+#ifdef MMIRROR_BUG_PARTIAL_CLEAR
+		if (i >= i0 + MMIRROR_CHUNK)
+			break;
 #endif
-		if (xchg(&r->table[i], cause) & MMIRROR_PTE_PRESENT)
-			pages++;
+		if (!test_bit(c, r->filled))
+			continue;
+		/* Only a clear of the whole chunk proves it empty. */
+		if (!downgrade && i == c * MMIRROR_CHUNK &&
+		    (next == (c + 1) * MMIRROR_CHUNK || next == r->size >> PAGE_SHIFT))
+			__clear_bit(c, r->filled);
+		for (; downgrade && i < next; i++)
+			pages += mmirror_downgrade_entry(&r->table[i], cause);
+		for (; i < next; i++) {
+#ifdef MMIRROR_BUG_HUGE_PARTIAL
+			if (i != i0 && (READ_ONCE(r->table[i]) & MMIRROR_PTE_HUGE))
+				continue;
+#endif
+			if (xchg(&r->table[i], cause) & MMIRROR_PTE_PRESENT)
+				pages++;
+		}
+		if (locked_since && next < i1)
+			mmirror_clear_yield(r->mf, locked_since);
 	}
 	ev->gpa_start = r->gpa + ((u64)i0 << PAGE_SHIFT);
 	ev->gpa_end = r->gpa + ((u64)i1 << PAGE_SHIFT);
 	ev->pages = pages;
 	ev->region = r->id;
+}
+
+void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
+			  struct mmirror_event *ev)
+{
+	__mmirror_region_clear(r, start, end, ev, NULL, false);
 }
 
 static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
@@ -97,22 +224,38 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 		.callback = MMIRROR_CB_INVALIDATE,
 		.event = range->event,
 	};
+	bool blockable = mmu_notifier_range_blockable(range);
+	bool downgrade = mmirror_downgrades(range);
+	u64 since;
 
-	if (mmu_notifier_range_blockable(range))
+#ifdef MMIRROR_BUG_EVENTS_SKIPPED
+	if (range->event == MMU_NOTIFY_PROTECTION_VMA || range->event == MMU_NOTIFY_PROTECTION_PAGE ||
+	    range->event == MMU_NOTIFY_SOFT_DIRTY)
+		return true;
+#endif
+	if (blockable)
 		ev.flags |= MMIRROR_EVF_BLOCKABLE;
 	else
 		atomic64_inc(&mf->nonblockable);
-	/* Only a spinlock: this also runs for the OOM reaper, which may not block. */
+	/* Only a spinlock, dropped only when blockable: the OOM reaper may not block. */
 	spin_lock(&mf->lock);
+	since = ktime_get_ns();
 	mmu_interval_set_seq(ni, cur_seq);
 	if (start < end)
-		mmirror_region_clear(r, start, end, &ev);
+		__mmirror_region_clear(r, start, end, &ev, blockable ? &since : NULL,
+				       downgrade);
+	mmirror_note_locked(mf, since);
 	spin_unlock(&mf->lock);
 
 	atomic64_inc(&mf->callbacks[MMIRROR_CB_INVALIDATE]);
 	if ((unsigned int)range->event < MMIRROR_EV_MAX)
 		atomic64_inc(&mf->events[range->event]);
-	atomic64_add(ev.pages, &mf->pages_invalidated);
+	if (downgrade) {
+		ev.flags |= MMIRROR_EVF_DOWNGRADE;
+		atomic64_add(ev.pages, &mf->pages_downgraded);
+	} else {
+		atomic64_add(ev.pages, &mf->pages_invalidated);
+	}
 	mmirror_ring_log(mf, &ev);
 	return true;
 }
@@ -161,8 +304,13 @@ static struct mmirror_shadow *mmirror_region_alloc(struct mmirror_file *mf,
 
 	if (!r)
 		return NULL;
-	r->table = vmalloc_user(PAGE_ALIGN((req->size >> PAGE_SHIFT) * sizeof(u64)));
-	if (!r->table) {
+	r->table_bytes = PAGE_ALIGN((req->size >> PAGE_SHIFT) * sizeof(u64));
+	r->table = mmirror_alloc_user(r->table_bytes);
+	r->filled = bitmap_zalloc(DIV_ROUND_UP(req->size >> PAGE_SHIFT, MMIRROR_CHUNK),
+				  GFP_KERNEL_ACCOUNT);
+	if (!r->table || !r->filled) {
+		vfree(r->table);
+		bitmap_free(r->filled);
 		kfree(r);
 		return NULL;
 	}
@@ -177,6 +325,9 @@ static struct mmirror_shadow *mmirror_region_alloc(struct mmirror_file *mf,
 
 static void mmirror_region_unlink(struct mmirror_file *mf, struct mmirror_shadow *r)
 {
+	unsigned long i, n = r->size >> PAGE_SHIFT;
+	u64 cause = mmirror_cause(MMIRROR_EV_UNMAP);
+
 	spin_lock(&mf->lock);
 	mf->regions[r->id] = NULL;
 	mf->nregions--;
@@ -184,6 +335,15 @@ static void mmirror_region_unlink(struct mmirror_file *mf, struct mmirror_shadow
 	spin_unlock(&mf->lock);
 	/* Waits for a running invalidate of this region; none comes after. */
 	mmu_interval_notifier_remove(&r->notifier);
+	/*
+	 * A mapping may keep the table: with no notifier left nothing would ever clear it, so it
+	 * holds no present entry from here on.
+	 */
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(r->table[i], cause);
+		if (!(i % MMIRROR_POPULATE_CHUNK))
+			cond_resched();
+	}
 	mmirror_region_put(r);
 }
 
@@ -221,7 +381,7 @@ long mmirror_add_region(struct mmirror_file *mf, struct mmirror_region __user *a
 
 	req.id = slot;
 	req.table_offset = ((u64)slot + 1) << MMIRROR_TABLE_SHIFT;
-	req.table_size = PAGE_ALIGN((r->size >> PAGE_SHIFT) * sizeof(u64));
+	req.table_size = r->table_bytes;
 	if (copy_to_user(arg, &req, sizeof(req))) {
 		mmirror_region_unlink(mf, r);
 		ret = -EFAULT;
@@ -292,21 +452,33 @@ static u64 mmirror_entry_from_hmm(struct mmirror_file *mf, unsigned long p, u64 
 	return e;
 }
 
-/* Called with mf->lock held and the sequence checked: installs what hmm found. */
-static unsigned long mmirror_install(struct mmirror_file *mf, u64 *table, unsigned long *pfns,
-				     unsigned long n)
+/* Called with mf->lock held and the sequence checked: installs what hmm found at idx. */
+static unsigned long mmirror_install(struct mmirror_shadow *r, unsigned long idx,
+				     unsigned long *pfns, unsigned long n)
 {
+	struct mmirror_file *mf = r->mf;
+	u64 *table = r->table + idx;
 	unsigned long i, pages = 0;
 
 	for (i = 0; i < n; i++) {
+		unsigned int tries;
 		u64 old, e;
 
 		if (!(pfns[i] & HMM_PFN_VALID) || (pfns[i] & HMM_PFN_ERROR))
 			continue;
-		do {
+		/*
+		 * Userspace may write the word at any time: a few tries to keep its A/D bits,
+		 * then the entry is written anyway, so the time under mf->lock stays bounded.
+		 */
+		for (tries = 0; tries < MMIRROR_INSTALL_TRIES; tries++) {
 			old = READ_ONCE(table[i]);
 			e = mmirror_entry_from_hmm(mf, pfns[i], old);
-		} while (cmpxchg(&table[i], old, e) != old);
+			if (cmpxchg(&table[i], old, e) == old)
+				break;
+		}
+		if (tries == MMIRROR_INSTALL_TRIES)
+			WRITE_ONCE(table[i], mmirror_entry_from_hmm(mf, pfns[i], 0));
+		__set_bit((idx + i) / MMIRROR_CHUNK, r->filled);
 		pages++;
 	}
 	return pages;
@@ -322,17 +494,22 @@ static long mmirror_populate_chunk(struct mmirror_shadow *r, unsigned long idx, 
 		.end = r->hva + ((idx + n) << PAGE_SHIFT),
 		.hmm_pfns = pfns,
 	};
+	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	long ret;
 
 	if (flags & MMIRROR_POPULATE_FAULT)
 		range.default_flags = HMM_PFN_REQ_FAULT;
 	if (flags & MMIRROR_POPULATE_WRITE)
 		range.default_flags |= HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE;
-	for (;;) {
-		if (fatal_signal_pending(current))
+	/* An invalidation storm may collide forever: any signal or the timeout ends it. */
+	for (;; cond_resched()) {
+		if (signal_pending(current))
 			return -EINTR;
+		if (time_after(jiffies, timeout))
+			return -EBUSY;
 		range.notifier_seq = mmu_interval_read_begin(&r->notifier);
-		mmap_read_lock(mf->mm);
+		if (mmap_read_lock_killable(mf->mm))
+			return -EINTR;
 		ret = hmm_range_fault(&range);
 		mmap_read_unlock(mf->mm);
 		if (ret == -EBUSY) {
@@ -341,14 +518,16 @@ static long mmirror_populate_chunk(struct mmirror_shadow *r, unsigned long idx, 
 		}
 		if (ret)
 			return ret;
+		mmirror_test_populate_pause();
 		spin_lock(&mf->lock);
+#ifndef MMIRROR_BUG_POPULATE_NO_RETRY
 		if (mmu_interval_read_retry(&r->notifier, range.notifier_seq)) {
 			spin_unlock(&mf->lock);
 			(*retries)++;
-			cond_resched();
 			continue;
 		}
-		ret = mmirror_install(mf, r->table + idx, pfns, n);
+#endif
+		ret = mmirror_install(r, idx, pfns, n);
 		spin_unlock(&mf->lock);
 		return ret;
 	}

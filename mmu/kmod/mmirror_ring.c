@@ -17,7 +17,8 @@ int mmirror_ring_init(struct mmirror_ring_state *ring, u32 nrec)
 
 	spin_lock_init(&ring->lock);
 	init_waitqueue_head(&ring->wait);
-	ring->shared = vmalloc_user(PAGE_ALIGN(bytes));
+	ring->bytes = PAGE_ALIGN(bytes);
+	ring->shared = mmirror_alloc_user(ring->bytes);
 	if (!ring->shared)
 		return -ENOMEM;
 	ring->records = (struct mmirror_event *)((char *)ring->shared + PAGE_SIZE);

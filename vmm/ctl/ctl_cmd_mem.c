@@ -113,14 +113,16 @@ static void shadow_line(struct ctl_out *o, enum ctl_format fmt, gpa_t gpa, uint6
 	if (fmt == CTL_JSON) {
 		ctl_printf(o,
 			   "{\"gpa\":%llu,\"entry\":%llu,\"present\":%s,\"write\":%s,\"huge\":%s,"
-			   "\"accessed\":%s,\"dirty\":%s,\"pfn\":%llu,\"cause\":\"%s\"}",
+			   "\"accessed\":%s,\"dirty\":%s,\"pfn\":%llu,\"cause\":\"%s\","
+			   "\"downgraded\":%s}",
 			   (unsigned long long)gpa.v, (unsigned long long)e,
 			   mmu_pte_present(e) ? "true" : "false",
 			   e & MMIRROR_PTE_WRITE ? "true" : "false",
 			   e & MMIRROR_PTE_HUGE ? "true" : "false",
 			   e & MMIRROR_PTE_ACCESSED ? "true" : "false",
 			   e & MMIRROR_PTE_DIRTY ? "true" : "false",
-			   (unsigned long long)mmu_pte_hpfn(e).v, cname);
+			   (unsigned long long)mmu_pte_hpfn(e).v, cname,
+			   mmu_pte_downgraded(e) ? "true" : "false");
 		return;
 	}
 	ctl_printf(o, "%#014llx %016llx %s%s%s%s%s pfn %#llx cause %s", (unsigned long long)gpa.v,

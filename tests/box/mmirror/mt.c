@@ -164,9 +164,11 @@ struct mmu_check_result mt_coherent(struct mt *t, const char *when)
 	       (unsigned long long)res.entries, (unsigned long long)res.present,
 	       res.pfn_checked ? "checked" : "not visible", res.huge_checked ? "checked" : "n/a");
 	if (bad)
-		mt_fail("%s: %d bad entries (stale %llu, pfn %llu, huge %llu), first at gpa 0x%llx",
+		mt_fail("%s: %d bad entries (stale %llu, pfn %llu, huge %llu, writable %llu), "
+			"first at gpa 0x%llx",
 			when, bad, (unsigned long long)res.stale,
 			(unsigned long long)res.pfn_mismatch, (unsigned long long)res.huge_mismatch,
+			(unsigned long long)res.writable_ro,
 			(unsigned long long)res.first_bad.v);
 	return res;
 }
