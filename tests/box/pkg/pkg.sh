@@ -20,6 +20,7 @@ layer=${root}.layer
 kver=${BOX_KVER:?not in the box} kdir=${BOX_KROOT:?}/usr/src/linux-headers-${BOX_KVER}
 fail() { echo "FAIL: $*"; exit 1; }
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	DEBIAN_FRONTEND=noninteractive \
 	LANG=C.UTF-8 TERM=dumb "$@"; }
 dkms_args=(-m mmirror -v "$ver")
 
@@ -151,9 +152,8 @@ remove)
 	# Whatever the packages' lifetime wrote, anywhere: only dpkg's and DKMS's own records and
 	# this test's own headers link may remain in the upper layer.
 	(cd "$layer/upper" && find . -type f -o -type l -o -type c) | sed 's|^\.||' |
-		grep -v -e '^/var/lib/dpkg/' -e '^/var/log/' -e '^/var/cache/' -e '^/var/lib/dkms/mok' \
-			-e "^/lib/modules/$kver/build\$" -e "^/lib/modules/$kver/modules\." \
-			-e '^/etc/ld.so.cache$' >"$TAP_TEST_DIR/new"
+		grep -Ev -e '^/var/(lib/dpkg|log|cache)/' -e '^/var/lib/dkms/mok\.' \
+			-e "^(/usr)?/lib/modules/$kver/(build\$|modules\.)" >"$TAP_TEST_DIR/new"
 	if [ -s "$TAP_TEST_DIR/new" ]; then
 		echo "files the install and removal left behind:"
 		cat "$TAP_TEST_DIR/new"
