@@ -29,8 +29,8 @@ install)
 	mkdir -p "$root" "$layer/upper" "$layer/work"
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$layer/upper,workdir=$layer/work" "$root" ||
 		fail "mounting an overlay over /"
-	mount --bind /proc "$root/proc" && mount --bind /sys "$root/sys" &&
-		mount --bind /dev "$root/dev" && mount -t tmpfs tmpfs "$root/tmp" &&
+	mount --rbind /proc "$root/proc" && mount --rbind /sys "$root/sys" &&
+		mount --rbind /dev "$root/dev" && mount -t tmpfs tmpfs "$root/tmp" &&
 		mount -t tmpfs tmpfs "$root/run" || fail "mounting proc, sys, dev, tmp, run in the root"
 	mkdir -p "$root/run/lock"
 	# Nothing of ours may be there before (the host has neither package installed).
@@ -160,7 +160,7 @@ remove)
 		grep -qi -e mirrorvm -e mmirror "$TAP_TEST_DIR/new" && left=1
 	fi
 	[ "$left" = 0 ] || fail "something of the packages is left"
-	umount "$root/run" "$root/tmp" "$root/dev" "$root/sys" "$root/proc" "$root"
+	umount -R "$root"
 	;;
 *)
 	fail "unknown step $step"
