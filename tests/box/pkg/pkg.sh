@@ -137,7 +137,7 @@ remove)
 	for deb in "$debs/mirrorvm_${ver}_amd64.deb" "$debs/mmirror-dkms_${ver}_all.deb"; do
 		for f in $(dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|'); do
 			case $f in
-			*/mirrorvm/ | */mirrorvm/guests/ | */mmirror-dkms/ | */mmirror-"$ver"/*)
+			*/mirrorvm/ | */mirrorvm/guests/ | */mmirror-dkms/ | */mmirror-"$ver"/ | */mmirror-"$ver"/include/)
 				[ -d "$root$f" ] && { echo "left: $f"; left=1; } ;;
 			*/) ;;
 			*)
