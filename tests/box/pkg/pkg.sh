@@ -24,8 +24,13 @@ in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HO
 	LANG=C.UTF-8 TERM=dumb "$@"; }
 dkms_args=(-m mmirror -v "$ver")
 
+[ "$step" = install ] || mountpoint -q "$root" || fail "no package root: the install step failed"
+
 case $step in
 install)
+	# overlayfs is a module of the box kernel's (-d: its modules live in BOX_KROOT).
+	grep -qw overlay /proc/filesystems || modprobe -d "$BOX_KROOT" overlay ||
+		fail "loading overlay"
 	mkdir -p "$root" "$layer/upper" "$layer/work"
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$layer/upper,workdir=$layer/work" "$root" ||
 		fail "mounting an overlay over /"
