@@ -38,6 +38,11 @@ install)
 		mount --rbind /dev "$root/dev" && mount -t tmpfs tmpfs "$root/tmp" &&
 		mount -t tmpfs tmpfs "$root/run" || fail "mounting proc, sys, dev, tmp, run in the root"
 	mkdir -p "$root/run/lock"
+	# The box's /dev is a bare devtmpfs: the links udev would make, which DKMS's <(...) needs.
+	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+	for i in 0:stdin 1:stdout 2:stderr; do
+		[ -e "/dev/${i#*:}" ] || ln -s "/proc/self/fd/${i%%:*}" "/dev/${i#*:}"
+	done
 	# Nothing of ours may be there before (the host has neither package installed).
 	in_root dpkg-query -W mirrorvm mmirror-dkms 2>/dev/null && fail "already installed on the host"
 	cp "$debs/mirrorvm_${ver}_amd64.deb" "$debs/mmirror-dkms_${ver}_all.deb" "$root/tmp/" ||
