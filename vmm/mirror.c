@@ -55,7 +55,7 @@ static int mirror_register(struct vm *vm, struct mirror *mi, const char **what)
 	int ret = mmu_open(&mi->mmu);
 
 	if (ret) {
-		*what = ret == -ENOENT ? "/dev/mmirror not found: mmirror.ko is not loaded"
+		*what = ret == -ENOENT ? "no /dev/mmirror: install mmirror-dkms"
 				       : "cannot open /dev/mmirror";
 		return ret;
 	}

@@ -300,3 +300,4 @@ module_exit(mmirror_exit);
 
 MODULE_DESCRIPTION("Shadow tables of the VMM's guest RAM, kept coherent by the MMU notifier");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("0.1.0");

@@ -16,21 +16,27 @@
 #define MIRRORVM_GUEST_DIR ""
 #endif
 
+/*
+ * guest/ next to the executable (the build tree: build/mirrorvm and build/guest), else where
+ * `meson install` puts them (-Dguest_dir, compiled in: /usr/lib/mirrorvm/guests in the package).
+ */
 static int guests_dir(char *dir, size_t size)
 {
 	char exe[PATH_MAX];
 	ssize_t n;
 
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n >= 0) {
+		exe[n] = '\0';
+		snprintf(dir, size, "%s/guest", dirname(exe));
+		if (!access(dir, R_OK | X_OK))
+			return 0;
+	}
 	if (MIRRORVM_GUEST_DIR[0] && !access(MIRRORVM_GUEST_DIR, R_OK | X_OK)) {
 		snprintf(dir, size, "%s", MIRRORVM_GUEST_DIR);
 		return 0;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	snprintf(dir, size, "%s/guest", dirname(exe));
-	return access(dir, R_OK | X_OK) ? -ENOENT : 0;
+	return -ENOENT;
 }
 
 static bool guests_name_ok(const char *name)
