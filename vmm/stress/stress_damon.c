@@ -61,17 +61,23 @@ static uint64_t young_records(struct stress_ctx *c, unsigned int cb)
 	return n;
 }
 
-static bool damon_stat_pause(void)
+/* The first character of a sysfs file, or 0. */
+static char damon_read_char(const char *path)
 {
 	char v[8] = "";
-	FILE *f = fopen(DAMON_STAT, "re");
+	FILE *f = fopen(path, "re");
 
 	if (!f)
-		return false;
+		return 0;
 	if (!fgets(v, sizeof(v), f))
 		v[0] = 0;
 	fclose(f);
-	return v[0] == 'Y' && !stress_write_file(DAMON_STAT, "N");
+	return v[0];
+}
+
+static bool damon_stat_pause(void)
+{
+	return damon_read_char(DAMON_STAT) == 'Y' && !stress_write_file(DAMON_STAT, "N");
 }
 
 void stress_damon_phase(struct stress_ctx *c)
@@ -82,6 +88,11 @@ void stress_damon_phase(struct stress_ctx *c)
 
 	if (access(STRESS_DAMON_ADMIN "/kdamonds/nr_kdamonds", W_OK))
 		return;
+	/* Someone's own kdamonds: setting nr_kdamonds would tear them down. Not ours to touch. */
+	if (damon_read_char(STRESS_DAMON_ADMIN "/kdamonds/nr_kdamonds") != '0') {
+		fprintf(stderr, "stress: ageing: DAMON is in use on this host; its phase is left out\n");
+		return;
+	}
 	/* Entries the checks can find: the whole area mirrored, the hot set marked. */
 	if (vm_pause(c->vm))
 		return;

@@ -56,7 +56,7 @@ static const char *cb_absent_why(const struct stress_run *run, unsigned int cb, 
 			return NULL;
 		snprintf(buf, len, "%spage_idle (IDLE_PAGE_TRACKING) and DAMON ask it; %s",
 			 cb == MMIRROR_CB_TEST_YOUNG ? "khugepaged's scan (an old PTE), " : "only ",
-			 k->damon ? "only the ageing scenario drives DAMON, and it did not run"
+			 k->damon ? "only the ageing scenario drives DAMON, and its DAMON phase did not run"
 			 : k->page_idle ? "this kernel has page_idle, which no scenario drives"
 					: "this kernel has neither");
 		return buf;
