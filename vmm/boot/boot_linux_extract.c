@@ -104,9 +104,9 @@ int bzimage_extract_vmlinux(const void *img, size_t size, void **out, size_t *ou
 	ret = decode(p, h.payload_length - 4, buf, len);
 	if (ret) {
 		free(buf);
-		*why = ret == -ENOMEM			? "liblzma decoder init failed"
-		       : decode == unzstd	? "corrupt zstd payload"
-						: "corrupt xz payload";
+		*why = ret == -ENOMEM	  ? "liblzma decoder init failed"
+		       : decode == unzstd ? "corrupt zstd payload"
+					  : "corrupt xz payload";
 		return ret;
 	}
 	*out = buf;

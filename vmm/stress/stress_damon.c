@@ -90,7 +90,7 @@ void stress_damon_phase(struct stress_ctx *c)
 		return;
 	/* Someone's own kdamonds: setting nr_kdamonds would tear them down. Not ours to touch. */
 	if (damon_read_char(STRESS_DAMON_ADMIN "/kdamonds/nr_kdamonds") != '0') {
-		fprintf(stderr, "stress: ageing: DAMON is in use on this host; its phase is left out\n");
+		fprintf(stderr, "stress: ageing: DAMON in use on this host: phase left out\n");
 		return;
 	}
 	/* Entries the checks can find: the whole area mirrored, the hot set marked. */

@@ -56,18 +56,20 @@ static const char *cb_absent_why(const struct stress_run *run, unsigned int cb, 
 			return NULL;
 		snprintf(buf, len, "%spage_idle (IDLE_PAGE_TRACKING) and DAMON ask it; %s",
 			 cb == MMIRROR_CB_TEST_YOUNG ? "khugepaged's scan (an old PTE), " : "only ",
-			 k->damon ? "only the ageing scenario drives DAMON, and its DAMON phase did not run"
+			 k->damon ? "only the ageing scenario drives DAMON; its phase did not run"
 			 : k->page_idle ? "this kernel has page_idle, which no scenario drives"
 					: "this kernel has neither");
 		return buf;
 	case MMIRROR_CB_CHANGE_PTE:
 		if (k->cb_offered & (1U << cb))
 			return NULL;
-		snprintf(buf, len, "this kernel has no change_pte (gone in 6.9: KSM and COW "
+		snprintf(buf, len,
+			 "this kernel has no change_pte (gone in 6.9: KSM and COW "
 			 "invalidate instead)");
 		return buf;
 	case MMIRROR_CB_RELEASE:
-		return "only an mm torn down with the mirror still open (teardown's children, whose "
+		return "only an mm torn down with the mirror still open (teardown's children, "
+		       "whose "
 		       "rings die with them); a VMM that closes first unregisters";
 	default:
 		return NULL;
@@ -140,8 +142,10 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 				on ? "on" : "off", r->hot_evicted[on], r->hot_pages,
 				r->cold_evicted[on], r->cold_pages);
 		if (r->damon)
-			fprintf(f, "ageing: DAMON on this process: clear_young %" PRIu64
-				", test_young %" PRIu64 "\n", r->damon_clear_young, r->damon_test_young);
+			fprintf(f,
+				"ageing: DAMON on this process: clear_young %" PRIu64
+				", test_young %" PRIu64 "\n",
+				r->damon_clear_young, r->damon_test_young);
 	}
 	for (unsigned int i = 0; i < run->nr_results; i++) {
 		const struct stress_result *r = &run->result[i];
@@ -267,7 +271,8 @@ static void json_result(FILE *f, const struct stress_result *r)
 			", \"merged\": %" PRIu64 ", \"unmerged\": %" PRIu64 "}",
 			r->ksm_cycles, r->ksm_sharing, r->ksm_merged, r->ksm_broken);
 	if (r->damon)
-		fprintf(f, ", \"damon\": {\"clear_young\": %" PRIu64 ", \"test_young\": %" PRIu64 "}",
+		fprintf(f,
+			", \"damon\": {\"clear_young\": %" PRIu64 ", \"test_young\": %" PRIu64 "}",
 			r->damon_clear_young, r->damon_test_young);
 	if (r->migrate)
 		fprintf(f,

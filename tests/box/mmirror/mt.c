@@ -168,8 +168,7 @@ struct mmu_check_result mt_coherent(struct mt *t, const char *when)
 			"first at gpa 0x%llx",
 			when, bad, (unsigned long long)res.stale,
 			(unsigned long long)res.pfn_mismatch, (unsigned long long)res.huge_mismatch,
-			(unsigned long long)res.writable_ro,
-			(unsigned long long)res.first_bad.v);
+			(unsigned long long)res.writable_ro, (unsigned long long)res.first_bad.v);
 	return res;
 }
 
