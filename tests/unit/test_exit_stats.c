@@ -54,11 +54,23 @@ int main(void)
 	is_int(a->reason[KVM_EXIT_IO], 83, "merged reasons");
 
 	f = open_memstream(&text, &len);
+	if (!f) {
+		perror("open_memstream");
+		return 1;
+	}
 	exit_stats_print(f, a, 3, fds, 1);
 	fclose(f);
+	if (!text)
+		return 1;
 	/* The table as TAP comments, one per line, so that the TAP reader sees no stray lines. */
-	for (char *l = text; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0))
-		printf("# %.*s\n", (int)strcspn(l, "\n"), l);
+	for (const char *l = text; *l;) {
+		size_t n = strcspn(l, "\n");
+
+		fputs("# ", stdout);
+		fwrite(l, 1, n, stdout);
+		putchar('\n');
+		l += n + (l[n] != 0);
+	}
 	ok(strstr(text, "exits: to mirrorvm 122\n") != NULL, "total to mirrorvm");
 	ok(strstr(text, "exits: reason io 83\n") != NULL, "by reason: io");
 	ok(strstr(text, "exits: reason hlt 1\n") != NULL, "by reason: hlt");
