@@ -237,9 +237,23 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 		ev.flags |= MMIRROR_EVF_BLOCKABLE;
 	else
 		atomic64_inc(&mf->nonblockable);
+#ifdef MMIRROR_BUG_MUTEX_IN_INVALIDATE
+	/*
+	 * Planted: the ioctls hold mf->mutex around GFP_KERNEL allocations, and reclaim runs
+	 * invalidations, so this can deadlock; only lockdep on the debug kernel sees it.
+	 */
+	if (blockable) {
+		mutex_lock(&mf->mutex);
+		mutex_unlock(&mf->mutex);
+	}
+#endif
 	/* Only a spinlock, dropped only when blockable: the OOM reaper may not block. */
 	spin_lock(&mf->lock);
 	since = ktime_get_ns();
+#ifdef MMIRROR_BUG_ALLOC_UNDER_LOCK
+	/* Planted: an allocation that may sleep, under a spinlock (might_sleep's report). */
+	kfree(kmalloc(64, GFP_KERNEL));
+#endif
 	mmu_interval_set_seq(ni, cur_seq);
 	if (start < end)
 		__mmirror_region_clear(r, start, end, &ev, blockable ? &since : NULL,
