@@ -111,6 +111,10 @@ static unsigned long __maybe_unused mmirror_huge_start(struct mmirror_shadow *r,
  */
 static bool mmirror_downgrades(const struct mmu_notifier_range *range)
 {
+#ifdef MMIRROR_BUG_NO_DOWNGRADE
+	/* Not a bug: API version 2's clear on every event, built to measure what downgrading saves. */
+	return false;
+#endif
 	switch (range->event) {
 	case MMU_NOTIFY_PROTECTION_PAGE:
 	case MMU_NOTIFY_SOFT_DIRTY:

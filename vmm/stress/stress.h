@@ -51,6 +51,12 @@ struct stress_result {
 	/* ageing, where DAMON can monitor this process: what its checks asked of the mirror */
 	bool damon;
 	uint64_t damon_clear_young, damon_test_young;
+	/*
+	 * Entries the module kept read-only instead of clearing (pages_downgraded), and entries
+	 * the check points' populates had to make present again; reported where kept_report.
+	 */
+	bool kept_report;
+	uint64_t kept, repopulated;
 	char fail_text[STRESS_MAX_FAIL_TEXT]; /* the first failure, or why it was skipped */
 };
 

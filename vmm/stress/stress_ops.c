@@ -16,7 +16,6 @@
 #include "mirrorvm/madvise.h"
 #include "stress_priv.h"
 
-
 #define PAGE 4096ULL
 #define HUGE_PAGES 512ULL
 
@@ -365,6 +364,7 @@ const struct stress_scenario stress_scenarios[] = {
 	  .teardown = stress_ageing_teardown },
 	{ .name = "softdirty",
 	  .in_default = true,
+	  .report_kept = true,
 	  .words = 8,
 	  .expect = EV(SOFT_DIRTY),
 	  .op = softdirty_op },
