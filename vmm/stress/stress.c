@@ -474,7 +474,8 @@ static void run_scenario(struct stress_run *run, const struct stress_scenario *s
 	struct stress_ctx c = { .sc = sc,
 				.res = r,
 				.duration_ns = duration_ns,
-				.exit_mid_storm = run->exit_mid_storm };
+				.exit_mid_storm = run->exit_mid_storm,
+				.keep_numa_balancing = run->keep_numa_balancing };
 	struct vm vm = { 0 };
 	int status;
 
@@ -609,6 +610,8 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 			run->nr_cpus = (unsigned int)v;
 		} else if (!strcmp(opt, "--exit-mid-storm")) {
 			run->exit_mid_storm = !strcmp(val, "1");
+		} else if (!strcmp(opt, "--keep-numa-balancing")) {
+			run->keep_numa_balancing = !strcmp(val, "1");
 		} else if (!strcmp(opt, "--json")) {
 			a->json = val;
 		} else if (!strcmp(opt, "--trace")) {

@@ -49,6 +49,7 @@ struct stress_ctx {
 	atomic_bool over;
 	uint64_t duration_ns;
 	bool exit_mid_storm; /* teardown's child: exit(3) after the first progress line */
+	bool keep_numa_balancing; /* stress_numa_balancing_off() leaves it as it is */
 	atomic_uint_fast64_t guest_rounds;
 	pthread_mutex_t lock; /* res->fail_text */
 	uint64_t slice_first[8], slice_asks[8]; /* hold: which slices asked, how often */
