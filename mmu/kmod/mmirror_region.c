@@ -29,13 +29,22 @@
 /* entries per bit of mmirror_shadow.filled: 2 MiB of guest RAM */
 #define MMIRROR_CHUNK 512UL
 /* compare-and-swap tries against userspace's A/D updates before the entry is just written */
+#ifdef MMIRROR_BUG_INSTALL_UNBOUNDED
+#define MMIRROR_INSTALL_TRIES UINT_MAX
+#else
 #define MMIRROR_INSTALL_TRIES 4
+#endif
 
 #ifdef MMIRROR_TEST_HOOKS
 /* Test builds only: populate sleeps this long between the fault and the sequence check. */
 static unsigned int mmirror_test_populate_delay_ms;
 module_param_named(test_populate_delay_ms, mmirror_test_populate_delay_ms, uint, 0644);
 MODULE_PARM_DESC(test_populate_delay_ms, "Test hook: populate pauses before its retry check");
+/* Test builds only: how many more table words change under install's or downgrade's cmpxchg. */
+static unsigned int mmirror_test_hostile_writes;
+module_param_named(test_hostile_writes, mmirror_test_hostile_writes, uint, 0644);
+MODULE_PARM_DESC(test_hostile_writes,
+		 "Test hook: rewrites of a table word between the module's read and its cmpxchg");
 #endif
 
 static void mmirror_test_populate_pause(void)
@@ -45,6 +54,24 @@ static void mmirror_test_populate_pause(void)
 
 	if (ms)
 		msleep_interruptible(ms);
+#endif
+}
+
+/*
+ * Test hook, called with mf->lock held between the read of a table word and the compare-and-swap
+ * on it: a userspace write to the word, landed in the worst place every time, which a thread
+ * rewriting the table in a loop only manages now and then. Each write spends one of the budget,
+ * so a loop with no bound shows as a spent budget in the test instead of spinning for ever.
+ */
+static void mmirror_test_hostile_write(u64 *entry)
+{
+#ifdef MMIRROR_TEST_HOOKS
+	unsigned int n = READ_ONCE(mmirror_test_hostile_writes);
+
+	if (n) {
+		WRITE_ONCE(mmirror_test_hostile_writes, n - 1);
+		WRITE_ONCE(*entry, READ_ONCE(*entry) ^ MMIRROR_PTE_ACCESSED);
+	}
 #endif
 }
 
@@ -84,6 +111,10 @@ static unsigned long __maybe_unused mmirror_huge_start(struct mmirror_shadow *r,
  */
 static bool mmirror_downgrades(const struct mmu_notifier_range *range)
 {
+#ifdef MMIRROR_BUG_NO_DOWNGRADE
+	/* Not a bug: API version 2's clear on every event, built to measure what downgrading saves. */
+	return false;
+#endif
 	switch (range->event) {
 	case MMU_NOTIFY_PROTECTION_PAGE:
 	case MMU_NOTIFY_SOFT_DIRTY:
@@ -111,6 +142,7 @@ static u32 mmirror_downgrade_entry(u64 *entry, u64 cause)
 			return 0;
 		new = (old & ~(MMIRROR_PTE_WRITE | MMIRROR_PTE_CAUSE_MASK)) |
 		      MMIRROR_PTE_DOWNGRADED | cause;
+		mmirror_test_hostile_write(entry);
 		if (cmpxchg(entry, old, new) == old)
 			return 1;
 	}
@@ -149,9 +181,8 @@ static void mmirror_clear_yield(struct mmirror_file *mf, u64 *locked_since)
  * follows what is present, not the size of the range. With locked_since (blockable callers
  * only) the lock may be dropped between chunks.
  */
-static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start,
-				   unsigned long end, struct mmirror_event *ev, u64 *locked_since,
-				   bool downgrade)
+static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
+				   struct mmirror_event *ev, u64 *locked_since, bool downgrade)
 {
 	unsigned long i0 = (start - r->hva) >> PAGE_SHIFT;
 	unsigned long i1 = (end - r->hva + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -229,8 +260,8 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 	u64 since;
 
 #ifdef MMIRROR_BUG_EVENTS_SKIPPED
-	if (range->event == MMU_NOTIFY_PROTECTION_VMA || range->event == MMU_NOTIFY_PROTECTION_PAGE ||
-	    range->event == MMU_NOTIFY_SOFT_DIRTY)
+	if (range->event == MMU_NOTIFY_PROTECTION_VMA ||
+	    range->event == MMU_NOTIFY_PROTECTION_PAGE || range->event == MMU_NOTIFY_SOFT_DIRTY)
 		return true;
 #endif
 	if (blockable)
@@ -256,8 +287,7 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 #endif
 	mmu_interval_set_seq(ni, cur_seq);
 	if (start < end)
-		__mmirror_region_clear(r, start, end, &ev, blockable ? &since : NULL,
-				       downgrade);
+		__mmirror_region_clear(r, start, end, &ev, blockable ? &since : NULL, downgrade);
 	mmirror_note_locked(mf, since);
 	spin_unlock(&mf->lock);
 
@@ -487,6 +517,7 @@ static unsigned long mmirror_install(struct mmirror_shadow *r, unsigned long idx
 		for (tries = 0; tries < MMIRROR_INSTALL_TRIES; tries++) {
 			old = READ_ONCE(table[i]);
 			e = mmirror_entry_from_hmm(mf, pfns[i], old);
+			mmirror_test_hostile_write(&table[i]);
 			if (cmpxchg(&table[i], old, e) == old)
 				break;
 		}

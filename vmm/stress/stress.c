@@ -252,15 +252,34 @@ static void populate_all(struct stress_ctx *c)
 	}
 }
 
-/* With the vCPUs parked: the mirror agrees with pagemap, and again after a populate. */
+static uint64_t present_entries(struct stress_ctx *c)
+{
+	const struct mmu_region *r;
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; (r = mmu_region_at(c->mmu, i)); i++)
+		for (uint64_t k = 0; k < r->size / 4096; k++)
+			n += mmu_pte_present(mmu_entry_at(r, k));
+	return n;
+}
+
+/*
+ * With the vCPUs parked: the mirror agrees with pagemap, and again after a populate. What the
+ * populate made present is what the invalidations since took away and a VMM would fault back.
+ */
 static void check_point(struct stress_ctx *c)
 {
+	uint64_t before, after;
+
 	c->res->rounds++;
 	if (!c->mmu || vm_pause(c->vm))
 		return;
 	check_mirror(c, "after a round");
 	check_huge_blocks(c);
+	before = present_entries(c);
 	populate_all(c);
+	after = present_entries(c);
+	c->res->repopulated += after > before ? after - before : 0;
 	check_mirror(c, "after populate");
 	vm_resume(c->vm);
 }
@@ -388,6 +407,7 @@ static int stress_vm(struct stress_ctx *c, struct vm *vm, const struct vm_config
 		     const void *image, size_t len)
 {
 	struct trace_rec_state *trace;
+	struct mmirror_stats st = { 0 };
 	char err[512] = "";
 	pthread_t thread;
 	int ret, status;
@@ -402,11 +422,10 @@ static int stress_vm(struct stress_ctx *c, struct vm *vm, const struct vm_config
 	c->mmu = vm_mirror_mmu(vm);
 	c->res->mirror_on = c->mmu != NULL;
 	if (c->mmu) {
-		struct mmirror_stats st;
-
 		c->res->cb_offered = ~0U;
 		if (!mmu_get_stats(c->mmu, &st) && st.callbacks_offered)
 			c->res->cb_offered = (uint32_t)st.callbacks_offered;
+		c->downgraded_before = st.pages_downgraded;
 	}
 	vm_mirror_set_hook(vm, stress_event, c);
 	c->area = (uint8_t *)hva_to_ptr(vm->gm.region[0].hva) + STRESS_AREA_GPA;
@@ -436,6 +455,8 @@ static int stress_vm(struct stress_ctx *c, struct vm *vm, const struct vm_config
 		populate_all(c);
 		check_mirror(c, "after the last populate");
 		mmu_drain(c->mmu, stress_event, c);
+		if (!mmu_get_stats(c->mmu, &st))
+			c->res->kept = st.pages_downgraded - c->downgraded_before;
 	}
 	return status;
 }
@@ -453,7 +474,8 @@ static void run_scenario(struct stress_run *run, const struct stress_scenario *s
 	struct stress_ctx c = { .sc = sc,
 				.res = r,
 				.duration_ns = duration_ns,
-				.exit_mid_storm = run->exit_mid_storm };
+				.exit_mid_storm = run->exit_mid_storm,
+				.keep_numa_balancing = run->keep_numa_balancing };
 	struct vm vm = { 0 };
 	int status;
 
@@ -461,6 +483,7 @@ static void run_scenario(struct stress_run *run, const struct stress_scenario *s
 	atomic_store(&c.want_gen, 1);
 	r->name = sc->name;
 	r->ran = true;
+	r->kept_report = sc->report_kept;
 	pthread_mutex_init(&c.lock, NULL);
 	c.rng = run->seed * 0x9e3779b97f4a7c15ULL + 1;
 	for (const char *p = sc->name; *p; p++)
@@ -587,6 +610,8 @@ static int stress_parse(struct stress_run *run, struct stress_args *a, int argc,
 			run->nr_cpus = (unsigned int)v;
 		} else if (!strcmp(opt, "--exit-mid-storm")) {
 			run->exit_mid_storm = !strcmp(val, "1");
+		} else if (!strcmp(opt, "--keep-numa-balancing")) {
+			run->keep_numa_balancing = !strcmp(val, "1");
 		} else if (!strcmp(opt, "--json")) {
 			a->json = val;
 		} else if (!strcmp(opt, "--trace")) {

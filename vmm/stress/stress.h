@@ -51,6 +51,13 @@ struct stress_result {
 	/* ageing, where DAMON can monitor this process: what its checks asked of the mirror */
 	bool damon;
 	uint64_t damon_clear_young, damon_test_young;
+	/*
+	 * Entries the module kept read-only instead of clearing (pages_downgraded), and entries
+	 * the check points' populates had to make present again; reported where kept_report or
+	 * anything was kept.
+	 */
+	bool kept_report;
+	uint64_t kept, repopulated;
 	char fail_text[STRESS_MAX_FAIL_TEXT]; /* the first failure, or why it was skipped */
 };
 
@@ -72,6 +79,7 @@ struct stress_run {
 	uint64_t mem_size;
 	unsigned int nr_cpus;
 	bool exit_mid_storm; /* hidden: the teardown scenario's child exits mid-storm */
+	bool keep_numa_balancing; /* hidden: ageing and ksm leave NUMA balancing on (comparisons) */
 	unsigned int nr_results;
 	struct stress_result result[16];
 };

@@ -150,6 +150,11 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 	for (unsigned int i = 0; i < run->nr_results; i++) {
 		const struct stress_result *r = &run->result[i];
 
+		if (r->ran && r->mirror_on && (r->kept_report || r->kept))
+			fprintf(f,
+				"%s: %" PRIu64 " entries kept read-only (downgraded), %" PRIu64
+				" made present again by the check points' populates\n",
+				r->name, r->kept, r->repopulated);
 		if (r->ran && r->ksm)
 			fprintf(f,
 				"ksm: %" PRIu64 " cycles, pages_sharing up to %" PRIu64 ", %" PRIu64

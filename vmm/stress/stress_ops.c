@@ -16,7 +16,6 @@
 #include "mirrorvm/madvise.h"
 #include "stress_priv.h"
 
-
 #define PAGE 4096ULL
 #define HUGE_PAGES 512ULL
 
@@ -256,6 +255,12 @@ void stress_numa_balancing_off(struct stress_ctx *c)
 		close(fd);
 	v[n > 0 ? n : 0] = 0;
 	v[strcspn(v, "\n")] = 0;
+	if (c->keep_numa_balancing) {
+		fprintf(stderr, "stress: %s: NUMA balancing left at %s\n", c->sc->name,
+			v[0] ? v : "(unreadable)");
+		v[0] = 0;
+		return;
+	}
 	if (!v[0] || !strcmp(v, "0") || stress_write_file(NUMA_BALANCING, "0"))
 		v[0] = 0;
 }
@@ -365,6 +370,7 @@ const struct stress_scenario stress_scenarios[] = {
 	  .teardown = stress_ageing_teardown },
 	{ .name = "softdirty",
 	  .in_default = true,
+	  .report_kept = true,
 	  .words = 8,
 	  .expect = EV(SOFT_DIRTY),
 	  .op = softdirty_op },

@@ -19,6 +19,7 @@ struct stress_scenario {
 	uint64_t words; /* words the guest writes per page */
 	uint32_t expect; /* MMIRROR_EV_* bits that must arrive as invalidations */
 	bool expect_huge; /* invalidations widened to 2 MiB must arrive */
+	bool report_kept; /* the summary says what the downgrade kept and populate restored */
 	bool hold; /* the guest writes once, then holds still until the end, then verifies */
 	bool same; /* pages of a class (page number modulo 8) get identical content (ksm) */
 	uint32_t expect_cb; /* MMIRROR_CB_* bits: callbacks that must arrive (any type) */
@@ -48,6 +49,7 @@ struct stress_ctx {
 	atomic_bool over;
 	uint64_t duration_ns;
 	bool exit_mid_storm; /* teardown's child: exit(3) after the first progress line */
+	bool keep_numa_balancing; /* stress_numa_balancing_off() leaves it as it is */
 	atomic_uint_fast64_t guest_rounds;
 	pthread_mutex_t lock; /* res->fail_text */
 	uint64_t slice_first[8], slice_asks[8]; /* hold: which slices asked, how often */
@@ -58,6 +60,7 @@ struct stress_ctx {
 	char cgroup[128]; /* the memcg the scenario made, or "" */
 	char old_cgroup[160];
 	char old_numa_balancing[16]; /* to restore, or "" */
+	uint64_t downgraded_before; /* the module's pages_downgraded when the scenario began */
 };
 
 extern const struct stress_scenario stress_scenarios[];

@@ -22,6 +22,11 @@
  *                  writable after mprotect(PROT_READ) and while fork's child shares the pages
  *   munmap-4g      munmap of a 4 GiB region with 32 MiB present: the longest stretch the
  *                  invalidation held the file's spinlock (preemption off) stays short
+ *   install-hostile  the table words change under the module's compare-and-swap: a thread
+ *                  rewriting them in a loop while populate, MADV_DONTNEED and clear_refs run
+ *                  leaves nothing hung or stale; then the module's test hook rewrites the word
+ *                  before every try, and populate and the downgrade give up on each entry
+ *                  within 4 tries (hole 5: the cmpxchg under the spinlock had no bound)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,8 +99,8 @@ static int hd_dofork(void)
 		printf("the child faulted (signal %d): it has no mapping\n", WTERMSIG(st));
 		return 0;
 	}
-	mt_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		  "the fork child read the parent's live %s", WEXITSTATUS(st) == 1 ? "table" : "ring");
+	mt_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the fork child read the parent's live %s",
+		  WEXITSTATUS(st) == 1 ? "table" : "ring");
 	return 0;
 }
 
@@ -358,9 +363,11 @@ static int hd_populate_sigint(void)
 /* In the cgroup: 0 the big region was refused, 3 it was accepted. */
 static int hd_memcg_child(const char *cg)
 {
-	struct mmirror_region big = { .hva = 0x100000000000ULL, .size = 16ULL << 30,
+	struct mmirror_region big = { .hva = 0x100000000000ULL,
+				      .size = 16ULL << 30,
 				      .gpa = 0x100000000ULL };
-	struct mmirror_region small = { .hva = 0x200000000000ULL, .size = 64ULL << 20,
+	struct mmirror_region small = { .hva = 0x200000000000ULL,
+					.size = 64ULL << 20,
 					.gpa = 0x800000000ULL };
 	char path[256];
 	int fd, ret;
@@ -439,7 +446,7 @@ static void hd_refill(struct mt *t)
 		  t->size / MT_PAGE);
 }
 
-enum hd_want { HD_NONE_PRESENT, HD_KEPT, HD_KEPT_OR_CLEARED };
+enum hd_want { HD_NONE_PRESENT, HD_KEPT };
 
 static void hd_after(struct mt *t, const char *op, enum hd_want want)
 {
@@ -465,8 +472,9 @@ static int hd_clear_large(void)
 	mt_open(&t);
 	mt_setup(&t, 8UL << 20, MT_SMALL);
 	mt_assert(!mprotect(t.ram, t.size, PROT_READ), "mprotect ro");
-	/* From 6.3 the module cannot tell mprotect(PROT_READ) from PROT_NONE, and clears. */
-	hd_after(&t, "mprotect(PROT_READ)", HD_KEPT_OR_CLEARED);
+	/* Where the kernel cannot tell mprotect(PROT_READ) from PROT_NONE (6.3 on), it clears. */
+	hd_after(&t, "mprotect(PROT_READ)",
+		 mt_kernel_tells_read_only() ? HD_KEPT : HD_NONE_PRESENT);
 	hd_refill(&t);
 	mt_write_file("/proc/self/clear_refs", "4");
 	hd_after(&t, "clear_refs 4 (soft-dirty)", HD_KEPT);
@@ -535,8 +543,8 @@ static int hd_munmap_4g(void)
 
 	mt_open(&t);
 	t.size = size;
-	t.ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		     -1, 0);
+	t.ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	mt_assert(t.ram != MAP_FAILED, "mmap 4 GiB: %s", strerror(errno));
 	mt_assert(!madvise(t.ram, size, MADV_NOHUGEPAGE), "madvise");
 	/* 16 MiB at each end, 4 KiB pages: 8192 present entries in 16 of 2048 chunks. */
@@ -564,6 +572,138 @@ static int hd_munmap_4g(void)
 	return 0;
 }
 
+#define HD_HOSTILE_PARAM "/sys/module/mmirror/parameters/test_hostile_writes"
+/* mmu/kmod/mmirror_region.c's MMIRROR_INSTALL_TRIES */
+#define HD_INSTALL_TRIES 4
+/* The hook's budget: far more than a bounded loop can spend on a few hundred entries. */
+#define HD_HOSTILE_BUDGET 1000000
+
+static void hd_hostile_off(void)
+{
+	FILE *f = fopen(HD_HOSTILE_PARAM, "w");
+
+	if (f) {
+		fputs("0", f);
+		fclose(f);
+	}
+}
+
+/* What the hook spent of its budget during fn(t). */
+static long hd_hostile_spent(struct mt *t, void (*fn)(struct mt *t))
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", HD_HOSTILE_BUDGET);
+	mt_write_file(HD_HOSTILE_PARAM, buf);
+	fn(t);
+	return HD_HOSTILE_BUDGET - mt_read_int(HD_HOSTILE_PARAM);
+}
+
+struct hd_hostile {
+	volatile uint64_t *table;
+	size_t n;
+	atomic_bool stop;
+	atomic_long sweeps;
+};
+
+/* Rewrites every word of the table, over and over: the A bit flipped, atomically. */
+static void *hd_hostile_fn(void *arg)
+{
+	struct hd_hostile *h = arg;
+	size_t i;
+
+	while (!atomic_load(&h->stop)) {
+		for (i = 0; i < h->n; i++)
+			__atomic_fetch_xor(&h->table[i], MMIRROR_PTE_ACCESSED, __ATOMIC_RELAXED);
+		atomic_fetch_add(&h->sweeps, 1);
+	}
+	return NULL;
+}
+
+static void hd_populate_all(struct mt *t)
+{
+	uint64_t pages = 0, retries = 0;
+	int ret = mmu_populate_ex(t->m, t->gpa, t->size, MMIRROR_POPULATE_FAULT, &pages, &retries);
+
+	mt_assert(!ret, "populate: %s", strerror(-ret));
+	mt_assert(pages == t->size / MT_PAGE, "populate installed %llu of %zu pages",
+		  (unsigned long long)pages, t->size / MT_PAGE);
+}
+
+static void hd_clear_refs(struct mt *t)
+{
+	(void)t;
+	mt_write_file("/proc/self/clear_refs", "4");
+}
+
+static int hd_install_hostile(void)
+{
+	struct hd_hostile h = { 0 };
+	double end, t0, dt, worst = 0;
+	int present, writable, rounds = 0;
+	const struct mmu_region *r;
+	pthread_t thread;
+	long spent;
+	struct mt t;
+
+	mt_open(&t);
+	mt_setup(&t, 2UL << 20, MT_SMALL);
+	r = mmu_region_of(t.m, t.gpa);
+	mt_assert(r, "no region");
+	h.table = (volatile uint64_t *)r->table;
+	h.n = t.size / MT_PAGE;
+	/* A real thread: it wins the race only now and then, but nothing may hang or go stale. */
+	pthread_create(&thread, NULL, hd_hostile_fn, &h);
+	end = hd_now() + 2;
+	do {
+		mt_assert(!madvise(t.ram, t.size / 2, MADV_DONTNEED), "madvise");
+		t0 = hd_now();
+		hd_populate_all(&t);
+		dt = hd_now() - t0;
+		worst = dt > worst ? dt : worst;
+		hd_clear_refs(&t);
+		rounds++;
+	} while (hd_now() < end);
+	atomic_store(&h.stop, true);
+	pthread_join(thread, NULL);
+	printf("hostile thread: %ld sweeps over %zu words, %d rounds of DONTNEED, populate and "
+	       "clear_refs, slowest populate %.1f ms\n",
+	       atomic_load(&h.sweeps), h.n, rounds, worst * 1e3);
+	hd_populate_all(&t);
+	mt_coherent(&t, "after the hostile thread");
+
+	/* The hook: every compare-and-swap of the module finds its word rewritten. */
+	if (access(HD_HOSTILE_PARAM, W_OK))
+		mt_skip("mmirror.ko has no test hooks (" HD_HOSTILE_PARAM ")");
+	atexit(hd_hostile_off);
+	t0 = hd_now();
+	spent = hd_hostile_spent(&t, hd_populate_all);
+	dt = hd_now() - t0;
+	printf("populate of %zu entries, every cmpxchg raced: %ld rewrites, %.1f ms\n", h.n, spent,
+	       dt * 1e3);
+	mt_assert(spent <= (long)(HD_INSTALL_TRIES * h.n),
+		  "install tried %ld times for %zu entries under the lock (bound: %d each)", spent,
+		  h.n, HD_INSTALL_TRIES);
+	mt_assert(spent >= (long)h.n, "the hook rewrote only %ld words (not in install?)", spent);
+	hd_count(&t, &present, &writable);
+	mt_assert(present == (int)h.n, "only %d of %zu entries installed", present, h.n);
+	mt_coherent(&t, "after a populate whose every cmpxchg was raced");
+
+	spent = hd_hostile_spent(&t, hd_clear_refs);
+	hd_count(&t, &present, &writable);
+	printf("clear_refs over %zu entries, every cmpxchg raced: %ld rewrites, %d entries left "
+	       "present, %d writable\n",
+	       h.n, spent, present, writable);
+	mt_assert(spent <= (long)(HD_INSTALL_TRIES * h.n),
+		  "downgrade tried %ld times for %zu entries under the lock (bound: %d each)",
+		  spent, h.n, HD_INSTALL_TRIES);
+	/* Giving up on a downgrade clears the entry: never left writable. */
+	mt_assert(!writable, "%d entries still writable after clear_refs", writable);
+	mt_coherent(&t, "after a clear_refs whose every cmpxchg was raced");
+	hd_hostile_off();
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -580,6 +720,7 @@ static const struct {
 	{ "clear-large", hd_clear_large },
 	{ "coherence-ro", hd_coherence_ro },
 	{ "munmap-4g", hd_munmap_4g },
+	{ "install-hostile", hd_install_hostile },
 };
 
 int main(int argc, char **argv)

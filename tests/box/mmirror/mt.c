@@ -197,6 +197,19 @@ bool mt_privileged(void)
 	return geteuid() == 0;
 }
 
+bool mt_kernel_tells_read_only(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+	bool found = false;
+
+	mt_assert(f, "/proc/kallsyms: cannot open");
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " __ksymtab_mmu_notifier_range_update_to_read_only\n") != NULL;
+	fclose(f);
+	return found;
+}
+
 int mt_read_int(const char *path)
 {
 	FILE *f = fopen(path, "r");

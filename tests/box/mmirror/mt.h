@@ -20,29 +20,28 @@
 #define MT_GPA 0x40000000ULL
 #define MT_EVENTS_MAX 65536
 
-
-#define mt_fail(...)                                                                       \
-	do {                                                                               \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
-		fprintf(stderr, __VA_ARGS__);                                              \
-		fprintf(stderr, "\n");                                                     \
-		exit(1);                                                                   \
+#define mt_fail(...)                                                                               \
+	do {                                                                                       \
+		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                               \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fprintf(stderr, "\n");                                                             \
+		exit(1);                                                                           \
 	} while (0)
 
-#define mt_assert(cond, ...)                                                               \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "(%s) ", #cond);                                   \
-			mt_fail(__VA_ARGS__);                                              \
-		}                                                                          \
+#define mt_assert(cond, ...)                                                                       \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "(%s) ", #cond);                                           \
+			mt_fail(__VA_ARGS__);                                                      \
+		}                                                                                  \
 	} while (0)
 
 /* Exit status 77: the box cannot show this, with the reason printed last. */
-#define mt_skip(...)                                                                       \
-	do {                                                                               \
-		printf(__VA_ARGS__);                                                       \
-		printf("\n");                                                              \
-		exit(77);                                                                  \
+#define mt_skip(...)                                                                               \
+	do {                                                                                       \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		exit(77);                                                                          \
 	} while (0)
 
 enum mt_backing {
@@ -86,6 +85,12 @@ uint64_t mt_gpa_of(struct mt *t, const void *p);
 uint64_t mt_entry(struct mt *t, const void *p);
 int mt_count_present(struct mt *t, const void *p, size_t len);
 bool mt_privileged(void);
+/*
+ * Whether the running kernel can tell a write-protecting mprotect from others: it exports
+ * mmu_notifier_range_update_to_read_only() (6.1-6.2; the module's Kbuild asks the same), so
+ * the module downgrades PROTECTION_VMA; elsewhere it clears. From /proc/kallsyms' __ksymtab_.
+ */
+bool mt_kernel_tells_read_only(void);
 int mt_read_int(const char *path);
 void mt_write_file(const char *path, const char *s);
 

@@ -30,6 +30,9 @@ grep -Eq '^ksm: [1-9][0-9]* cycles, pages_sharing up to [1-9][0-9]*, [1-9][0-9]*
 grep -Eq '^migrate: [1-9][0-9]* move_pages calls, [1-9][0-9]* pages moved to node 0, [1-9][0-9]* to node 1' \
 	"$dir/out" || fail "no migrate figures"
 grep -q '^stress: passed (0 failures)' "$dir/out" || fail "no passing summary"
+# Write-protect invalidations downgrade (API version 3): clear_refs keeps the entries.
+grep -Eq '^softdirty: [1-9][0-9]* entries kept read-only \(downgraded\), [0-9]+ made present again' \
+	"$dir/out" || fail "softdirty kept no entry (downgrade)"
 grep -q '^coverage (records by callback x event type):' "$dir/out" || fail "no coverage table"
 grep -q 'MIGRATE .*move_pages invalidates with CLEAR' "$dir/out" || fail "no note on MIGRATE"
 for on in on off; do
