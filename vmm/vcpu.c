@@ -178,6 +178,12 @@ static bool vcpu_handle_exit(struct vcpu *v)
 			   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return false;
 	}
+	/* KVM hands HLT to userspace only without its in-kernel irqchip: say why there is none. */
+	if (run->exit_reason == KVM_EXIT_HLT && !v->vm->irqchip) {
+		vcpu_crash(v, "HLT exit: KVM has no in-kernel irqchip for this VM (KVM_CREATE_IRQCHIP "
+			      "failed: a host kernel without CONFIG_KVM_IOAPIC?)");
+		return false;
+	}
 	vcpu_crash(v, "%s (exit reason %u)", vcpu_exit_name(run->exit_reason), run->exit_reason);
 	return false;
 }
