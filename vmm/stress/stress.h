@@ -51,6 +51,9 @@ struct stress_result {
 	/* ageing, where DAMON can monitor this process: what its checks asked of the mirror */
 	bool damon;
 	uint64_t damon_clear_young, damon_test_young;
+	/* the mirror's ring (GET_STATS at the end): records stored, ageing callbacks merged, lost */
+	bool ring;
+	uint64_t ring_records, ring_merged, ring_lost;
 	char fail_text[STRESS_MAX_FAIL_TEXT]; /* the first failure, or why it was skipped */
 };
 

@@ -30,7 +30,7 @@ grep -Eq '^ksm: [1-9][0-9]* cycles, pages_sharing up to [1-9][0-9]*, [1-9][0-9]*
 grep -Eq '^migrate: [1-9][0-9]* move_pages calls, [1-9][0-9]* pages moved to node 0, [1-9][0-9]* to node 1' \
 	"$dir/out" || fail "no migrate figures"
 grep -q '^stress: passed (0 failures)' "$dir/out" || fail "no passing summary"
-grep -q '^coverage (records by callback x event type):' "$dir/out" || fail "no coverage table"
+grep -q '^coverage (callbacks by callback x event type, from the ring):' "$dir/out" || fail "no coverage table"
 grep -q 'MIGRATE .*move_pages invalidates with CLEAR' "$dir/out" || fail "no note on MIGRATE"
 for on in on off; do
 	grep -Eq "^ageing: young answer $on *: hot evicted [0-9]+/[1-9][0-9]*, cold evicted [0-9]+/[1-9]" \
