@@ -81,7 +81,7 @@ enum mmirror_callback {
  */
 struct mmirror_event {
 	__u64 seq; /* 1, 2, ...; a jump of n means n - 1 records were lost */
-	__u64 time_ns; /* ktime_get_ns() */
+	__u64 time_ns; /* CLOCK_MONOTONIC, within the clocks' drift since the reader's last poll */
 	__u64 hva_start, hva_end;
 	__u64 gpa_start, gpa_end;
 	__u32 pages; /* entries cleared, or aged, or tested */

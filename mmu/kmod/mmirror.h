@@ -41,6 +41,8 @@ struct mmirror_ring_state {
 	u32 nrec;
 	u64 head; /* the module's own copy: userspace may scribble on the shared one */
 	u64 seq;
+	s64 clock_off; /* CLOCK_MONOTONIC - local_clock(), refreshed by readers */
+	u64 last_ns; /* the last record's time: times never go backwards */
 	bool pending; /* pend holds ageing callbacks not stored yet (mmirror_ring.c) */
 	struct mmirror_event pend;
 	wait_queue_head_t wait;

@@ -14,6 +14,7 @@
  * it; a merge wakes a sleeping reader as a store would.
  */
 #include <linux/ktime.h>
+#include <linux/sched/clock.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/vmalloc.h>
@@ -35,6 +36,8 @@ int mmirror_ring_init(struct mmirror_ring_state *ring, u32 nrec)
 	ring->head = 0;
 	ring->seq = 0;
 	ring->pending = false;
+	ring->clock_off = ktime_get_ns() - local_clock();
+	ring->last_ns = 0;
 	ring->shared->version = MMIRROR_API_VERSION;
 	ring->shared->records = nrec;
 	ring->shared->record_size = sizeof(struct mmirror_event);
@@ -98,24 +101,46 @@ static void mmirror_ring_commit(struct mmirror_file *mf)
 bool mmirror_ring_readable(struct mmirror_file *mf)
 {
 	struct mmirror_ring_state *ring = &mf->ring;
-	unsigned long flags;
 
+	/* Once per read, not per record: see mmirror_ring_time(). */
+	WRITE_ONCE(ring->clock_off, ktime_get_ns() - local_clock());
 	if (READ_ONCE(ring->pending)) {
-		spin_lock_irqsave(&ring->lock, flags);
+		spin_lock(&ring->lock);
 		mmirror_ring_commit(mf);
-		spin_unlock_irqrestore(&ring->lock, flags);
+		spin_unlock(&ring->lock);
 	}
 	return READ_ONCE(ring->shared->tail) != READ_ONCE(ring->head);
+}
+
+/*
+ * CLOCK_MONOTONIC for a record, from local_clock() plus an offset taken when the ring was made
+ * and again whenever a reader polls. ktime_get_ns() reads the clocksource, and where that is the
+ * HPET (the box: QEMU's TCG marks the TSC unstable) each read is an emulated MMIO access: one per
+ * record was most of the ring's cost. local_clock() reads the TSC. Between two polls the times
+ * drift from CLOCK_MONOTONIC by the clocks' rate difference (ppm); they never go backwards in
+ * sequence order. Under ring->lock.
+ */
+static u64 mmirror_ring_time(struct mmirror_ring_state *ring)
+{
+	u64 t = local_clock() + READ_ONCE(ring->clock_off);
+
+	if (t < ring->last_ns)
+		t = ring->last_ns;
+	ring->last_ns = t;
+	return t;
 }
 
 /* Fills in seq, time and calls; everything else is the caller's. */
 void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 {
 	struct mmirror_ring_state *ring = &mf->ring;
-	unsigned long flags;
 
 	ev->calls = 1;
-	spin_lock_irqsave(&ring->lock, flags);
+	/*
+	 * Notifier callbacks, poll and ioctls all run in process context, never in an interrupt: no
+	 * need to pay for turning interrupts off on every record.
+	 */
+	spin_lock(&ring->lock);
 	if (ring->pending && mmirror_ring_mergeable(&ring->pend, ev)) {
 		ring->pend.hva_end = ev->hva_end;
 		ring->pend.gpa_end = ev->gpa_end;
@@ -125,7 +150,7 @@ void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 	} else {
 		mmirror_ring_commit(mf);
 		/* Under the lock, so that times follow sequence numbers. */
-		ev->time_ns = ktime_get_ns();
+		ev->time_ns = mmirror_ring_time(ring);
 		if (mmirror_ring_coalesces(ev)) {
 			ring->pend = *ev;
 			WRITE_ONCE(ring->pending, true);
@@ -133,7 +158,7 @@ void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 			mmirror_ring_store(mf, ev);
 		}
 	}
-	spin_unlock_irqrestore(&ring->lock, flags);
+	spin_unlock(&ring->lock);
 
 	/* A held record counts: the reader's poll stores it. */
 	if (wq_has_sleeper(&ring->wait))
