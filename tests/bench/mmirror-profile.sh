@@ -3,8 +3,9 @@
 # Where the mirror's cost goes, in the box: ftrace's function_graph tracer on the module's
 # callbacks, its ring and KVM's own notifier callbacks while mmirror-bench runs one operation;
 # the calls inside the timed stretch of each setup (mmirror-bench writes trace markers) are summed
-# per function. Durations include the tracer's own overhead (larger for short functions), so the
-# shares are estimates; the counts are exact unless the buffer overran (said).
+# per function (a caller's time includes its traced callees'). Durations include the tracer's own
+# overhead (larger for short functions), so the shares are estimates; the counts are exact unless
+# the buffer overran (said).
 # usage: mmirror-profile.sh MMIRROR-BENCH MiB OP   (OP: munmap, dontneed, pageout)
 set -eu
 bench=$1 mib=$2 op=$3
@@ -16,13 +17,14 @@ echo 131072 >$t/buffer_size_kb
 funcs=(mmirror_invalidate mmirror_ring_log mmirror_range_start mmirror_range_end
 	mmirror_clear_flush_young mmirror_clear_young mmirror_test_young
 	kvm_mmu_notifier_invalidate_range_start kvm_mmu_notifier_invalidate_range_end
-	kvm_mmu_notifier_clear_flush_young kvm_mmu_notifier_clear_young)
+	kvm_mmu_notifier_clear_flush_young kvm_mmu_notifier_clear_young ktime_get)
 : >$t/set_ftrace_filter
 for f in "${funcs[@]}"; do
 	echo "$f" >>$t/set_ftrace_filter 2>/dev/null || echo "note: $f cannot be traced here"
 done
-echo funcgraph-tail >$t/trace_options
+echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 echo function_graph >$t/current_tracer
+echo nofuncgraph-irqs >$t/trace_options 2>/dev/null || true
 echo >$t/trace
 echo 1 >$t/tracing_on
 "$bench" "$mib" 1 "$op"
@@ -32,12 +34,25 @@ awk -v overrun="$overrun" '
 /mmirror-bench: start/ { match($0, /start [a-z]+/); setup = substr($0, RSTART + 6, RLENGTH - 6); next }
 /mmirror-bench: end/ { setup = ""; next }
 setup == "" { next }
-/ us +\|/ {
-	# "0)   1.234 us    |  name();" or "0)   5.678 us    |  } /* name */"
+{
+	# Per CPU ("0)"), a stack of open functions: "name() {" opens, "}" closes with the time,
+	# "name();" is a leaf with its time.
+	cpu = $1
+	if ($0 ~ /\(\) \{ *$/) {
+		name = $0; sub(/\(\) \{ *$/, "", name); sub(/.*[|] */, "", name)
+		stack[cpu, ++depth[cpu]] = name
+		next
+	}
+	if ($0 !~ / us +\|/)
+		next
 	d = $0; sub(/ us +\|.*/, "", d); sub(/.*[ !+#*@$]/, "", d)
-	name = $0
-	if (name ~ /\/\* /) { sub(/.*\/\* /, "", name); sub(/ \*\/.*/, "", name) }
-	else { sub(/.*\|[ ]*/, "", name); sub(/\(\).*/, "", name) }
+	if ($0 ~ /\| *\}/) {
+		if (depth[cpu] < 1)
+			next
+		name = stack[cpu, depth[cpu]--]
+	} else {
+		name = $0; sub(/.*[|] */, "", name); sub(/\(\).*/, "", name)
+	}
 	n[setup, name]++; us[setup, name] += d; names[name] = 1; setups[setup] = 1
 }
 END {
