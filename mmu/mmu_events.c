@@ -2,6 +2,7 @@
 /* libmmu: consuming the event ring, naming and formatting records and counters. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 
 #include "mmu_priv.h"
 
@@ -47,11 +48,15 @@ const char *mmu_callback_name(unsigned int callback)
 
 int mmu_drain(struct mmu_mirror *m, mmu_event_fn fn, void *opaque)
 {
-	uint64_t head = __atomic_load_n(&m->ring->head, __ATOMIC_ACQUIRE);
-	uint64_t tail = m->ring->tail;
+	struct pollfd pfd = { .fd = m->fd, .events = POLLIN };
+	uint64_t head, tail;
 	uint32_t nrec = m->ring->records;
 	int n = 0;
 
+	/* The module may hold its last ageing record back for merging; a poll stores it. */
+	poll(&pfd, 1, 0);
+	head = __atomic_load_n(&m->ring->head, __ATOMIC_ACQUIRE);
+	tail = m->ring->tail;
 	if (head - tail > nrec)
 		return -EPROTO;
 	for (; tail != head; tail++, n++) {
@@ -80,15 +85,21 @@ uint64_t mmu_ring_lost(const struct mmu_mirror *m)
 
 int mmu_format_event(char *buf, size_t size, const struct mmirror_event *ev)
 {
-	return snprintf(buf, size,
-			"#%" PRIu64 " %s %s gpa [0x%" PRIx64 ", 0x%" PRIx64 ") hva [0x%" PRIx64
-			", 0x%" PRIx64 ") pages %u%s%s%s%s",
-			(uint64_t)ev->seq, mmu_callback_name(ev->callback),
-			mmu_event_type_name(ev->event), (uint64_t)ev->gpa_start,
-			(uint64_t)ev->gpa_end, (uint64_t)ev->hva_start, (uint64_t)ev->hva_end,
-			ev->pages, ev->flags & MMIRROR_EVF_BLOCKABLE ? " blockable" : "",
-			ev->flags & MMIRROR_EVF_HUGE ? " huge" : "",
-			ev->flags & MMIRROR_EVF_DOWNGRADE ? " downgrade" : "", ev->young ? " young" : "");
+	int n = snprintf(buf, size,
+			 "#%" PRIu64 " %s %s gpa [0x%" PRIx64 ", 0x%" PRIx64 ") hva [0x%" PRIx64
+			 ", 0x%" PRIx64 ") pages %u%s%s%s%s",
+			 (uint64_t)ev->seq, mmu_callback_name(ev->callback),
+			 mmu_event_type_name(ev->event), (uint64_t)ev->gpa_start,
+			 (uint64_t)ev->gpa_end, (uint64_t)ev->hva_start, (uint64_t)ev->hva_end,
+			 ev->pages, ev->flags & MMIRROR_EVF_BLOCKABLE ? " blockable" : "",
+			 ev->flags & MMIRROR_EVF_HUGE ? " huge" : "",
+			 ev->flags & MMIRROR_EVF_DOWNGRADE ? " downgrade" : "",
+			 ev->young ? " young" : "");
+	/* A merged ageing record says how many callbacks it stands for. */
+	if (n >= 0 && ev->calls > 1)
+		n += snprintf((size_t)n < size ? buf + n : NULL, (size_t)n < size ? size - n : 0,
+			      " calls %u", ev->calls);
+	return n;
 }
 
 void mmu_print_stats(FILE *f, const struct mmirror_stats *st)
@@ -106,13 +117,14 @@ void mmu_print_stats(FILE *f, const struct mmirror_stats *st)
 			fprintf(f, " %s=%" PRIu64, mmu_event_type_name(i), (uint64_t)st->events[i]);
 	fprintf(f,
 		"\nnonblockable=%" PRIu64 " pages_invalidated=%" PRIu64 " pages_downgraded=%" PRIu64
-		" young_answers=%" PRIu64
-		"\npopulates=%" PRIu64 " populate_pages=%" PRIu64 " populate_retries=%" PRIu64
-		"\nring_records=%" PRIu64 " ring_lost=%" PRIu64 " regions=%" PRIu64
-		" released=%" PRIu64 "\nlive_files=%" PRIu64 " live_regions=%" PRIu64 "\n",
+		" young_answers=%" PRIu64 "\npopulates=%" PRIu64 " populate_pages=%" PRIu64
+		" populate_retries=%" PRIu64 "\nring_records=%" PRIu64 " ring_lost=%" PRIu64
+		" ring_merged=%" PRIu64 " regions=%" PRIu64 " released=%" PRIu64
+		"\nlive_files=%" PRIu64 " live_regions=%" PRIu64 "\n",
 		(uint64_t)st->nonblockable, (uint64_t)st->pages_invalidated,
-		(uint64_t)st->pages_downgraded, (uint64_t)st->young_answers, (uint64_t)st->populates, (uint64_t)st->populate_pages,
+		(uint64_t)st->pages_downgraded, (uint64_t)st->young_answers,
+		(uint64_t)st->populates, (uint64_t)st->populate_pages,
 		(uint64_t)st->populate_retries, (uint64_t)st->ring_records, (uint64_t)st->ring_lost,
-		(uint64_t)st->regions, (uint64_t)st->released, (uint64_t)st->live_files,
-		(uint64_t)st->live_regions);
+		(uint64_t)st->ring_merged, (uint64_t)st->regions, (uint64_t)st->released,
+		(uint64_t)st->live_files, (uint64_t)st->live_regions);
 }

@@ -13,7 +13,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MMIRROR_API_VERSION 3
+#define MMIRROR_API_VERSION 4
 #define MMIRROR_DEVICE "/dev/mmirror"
 #define MMIRROR_IOC_MAGIC 0xB7
 
@@ -69,10 +69,19 @@ enum mmirror_callback {
 #define MMIRROR_EVF_HUGE (1U << 1) /* the range was widened to whole huge pages */
 #define MMIRROR_EVF_DOWNGRADE (1U << 2) /* entries made read-only, not cleared (pages: how many) */
 
-/* One ring record, 64 bytes. gpa_* is clamped to the first region the range touches. */
+/*
+ * One ring record, 64 bytes. gpa_* is clamped to the first region the range touches.
+ *
+ * Version 4: calls. Ageing callbacks (clear_flush_young, clear_young, test_young) of one kind that
+ * continue the previous one's range (hva and gpa) with the same answer, flags and region are
+ * merged into one record: calls says how many, pages is their sum, the ranges their union,
+ * time_ns the first one's. Every other record has calls 1. The module may hold the last ageing
+ * record back for merging until the next record, a poll() of the file or GET_STATS: a reader
+ * that does not wait in poll() polls with timeout 0 before it reads head.
+ */
 struct mmirror_event {
 	__u64 seq; /* 1, 2, ...; a jump of n means n - 1 records were lost */
-	__u64 time_ns; /* ktime_get_ns() */
+	__u64 time_ns; /* CLOCK_MONOTONIC, within the clocks' drift since the reader's last poll */
 	__u64 hva_start, hva_end;
 	__u64 gpa_start, gpa_end;
 	__u32 pages; /* entries cleared, or aged, or tested */
@@ -81,7 +90,7 @@ struct mmirror_event {
 	__u8 flags; /* MMIRROR_EVF_* */
 	__u8 young; /* the ageing answer the module computed */
 	__u32 region; /* region id, or ~0 */
-	__u32 reserved;
+	__u32 calls; /* callbacks this record stands for (version 4) */
 };
 
 /*
@@ -155,7 +164,8 @@ struct mmirror_stats {
 	__u64 callbacks_offered;
 	__u64 max_locked_ns; /* longest an invalidation held the file's spinlock in one stretch */
 	__u64 pages_downgraded; /* entries kept read-only instead of cleared (not in pages_invalidated) */
-	__u64 reserved[2];
+	__u64 ring_merged; /* ageing callbacks merged into an earlier record (version 4) */
+	__u64 reserved[1];
 };
 
 /* Returns MMIRROR_API_VERSION. */

@@ -41,6 +41,10 @@ struct mmirror_ring_state {
 	u32 nrec;
 	u64 head; /* the module's own copy: userspace may scribble on the shared one */
 	u64 seq;
+	s64 clock_off; /* CLOCK_MONOTONIC - local_clock(), refreshed by readers */
+	u64 last_ns; /* the last record's time: times never go backwards */
+	bool pending; /* pend holds ageing callbacks not stored yet (mmirror_ring.c) */
+	struct mmirror_event pend;
 	wait_queue_head_t wait;
 };
 
@@ -60,7 +64,7 @@ struct mmirror_file {
 	atomic64_t events[MMIRROR_EV_MAX];
 	atomic64_t nonblockable, pages_invalidated, young_answers;
 	atomic64_t populates, populate_pages, populate_retries;
-	atomic64_t ring_records, ring_lost;
+	atomic64_t ring_records, ring_lost, ring_merged;
 	atomic64_t max_locked_ns, pages_downgraded;
 };
 
@@ -77,7 +81,7 @@ void *mmirror_alloc_user(unsigned long bytes);
 int mmirror_ring_init(struct mmirror_ring_state *ring, u32 nrec);
 void mmirror_ring_free(struct mmirror_ring_state *ring);
 void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev);
-bool mmirror_ring_readable(struct mmirror_ring_state *ring);
+bool mmirror_ring_readable(struct mmirror_file *mf);
 
 /* regions */
 long mmirror_add_region(struct mmirror_file *mf, struct mmirror_region __user *arg);

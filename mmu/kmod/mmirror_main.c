@@ -127,6 +127,7 @@ static void mmirror_get_stats(struct mmirror_file *mf, struct mmirror_stats *st)
 	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
+	mmirror_ring_readable(mf); /* stores a held ageing record, so ring_records counts it */
 	for (i = 0; i < MMIRROR_CB_MAX; i++)
 		st->callbacks[i] = atomic64_read(&mf->callbacks[i]);
 	for (i = 0; i < MMIRROR_EV_MAX; i++)
@@ -139,6 +140,7 @@ static void mmirror_get_stats(struct mmirror_file *mf, struct mmirror_stats *st)
 	st->populate_retries = atomic64_read(&mf->populate_retries);
 	st->ring_records = atomic64_read(&mf->ring_records);
 	st->ring_lost = atomic64_read(&mf->ring_lost);
+	st->ring_merged = atomic64_read(&mf->ring_merged);
 	st->max_locked_ns = atomic64_read(&mf->max_locked_ns);
 	st->pages_downgraded = atomic64_read(&mf->pages_downgraded);
 	st->regions = READ_ONCE(mf->nregions);
@@ -256,7 +258,7 @@ static __poll_t mmirror_poll(struct file *file, poll_table *wait)
 	if (current->mm != mf->mm)
 		return EPOLLERR;
 	poll_wait(file, &mf->ring.wait, wait);
-	return mmirror_ring_readable(&mf->ring) ? EPOLLIN | EPOLLRDNORM : 0;
+	return mmirror_ring_readable(mf) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 static const struct file_operations mmirror_fops = {

@@ -3,8 +3,18 @@
  * The event ring: a single-producer ring mmap'd into the VMM. The producer runs inside notifier
  * callbacks, so it only takes a spinlock; when the consumer lags, records are dropped and counted,
  * and the sequence number still advances so the reader sees the gap.
+ *
+ * Ageing comes in sweeps: MGLRU's page-table walks and reclaim's rmap walks ask about one page
+ * after the next, tens of thousands of callbacks while the VMM may not get a CPU, and one record
+ * each overflowed any ring of sane size. So the last ageing record is held back (ring->pend) and
+ * the next ageing callback of the same kind that continues its range with the same answer is
+ * merged into it (calls, pages and the range grow). Every fact stays: which callback, which pages
+ * in order, what the answer was, how many calls. The held record is stored before any other
+ * record (order is kept) and whenever a reader asks (poll, GET_STATS), so a reader never waits for
+ * it; a merge wakes a sleeping reader as a store would.
  */
 #include <linux/ktime.h>
+#include <linux/sched/clock.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/vmalloc.h>
@@ -25,6 +35,9 @@ int mmirror_ring_init(struct mmirror_ring_state *ring, u32 nrec)
 	ring->nrec = nrec;
 	ring->head = 0;
 	ring->seq = 0;
+	ring->pending = false;
+	ring->clock_off = ktime_get_ns() - local_clock();
+	ring->last_ns = 0;
 	ring->shared->version = MMIRROR_API_VERSION;
 	ring->shared->records = nrec;
 	ring->shared->record_size = sizeof(struct mmirror_event);
@@ -37,22 +50,13 @@ void mmirror_ring_free(struct mmirror_ring_state *ring)
 	ring->shared = NULL;
 }
 
-bool mmirror_ring_readable(struct mmirror_ring_state *ring)
-{
-	return READ_ONCE(ring->shared->tail) != READ_ONCE(ring->head);
-}
-
-/* Fills in seq and time; everything else is the caller's. */
-void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
+/* Stores one record (seq assigned here, in store order), or counts it lost. Under ring->lock. */
+static bool mmirror_ring_store(struct mmirror_file *mf, struct mmirror_event *ev)
 {
 	struct mmirror_ring_state *ring = &mf->ring;
-	unsigned long flags;
-	bool stored = false;
 	u64 tail;
 
-	spin_lock_irqsave(&ring->lock, flags);
 	ev->seq = ++ring->seq;
-	ev->time_ns = ktime_get_ns();
 	/* The tail is the consumer's: a nonsense value reads as a full ring, never as space. */
 	/* Pairs with the reader's release store of tail: it is done with those slots. */
 	tail = smp_load_acquire(&ring->shared->tail);
@@ -61,17 +65,102 @@ void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 		ring->head++;
 		/* Pairs with the reader's acquire load of head: the record is visible first. */
 		smp_store_release(&ring->shared->head, ring->head);
-		stored = true;
-	} else {
-		WRITE_ONCE(ring->shared->lost, READ_ONCE(ring->shared->lost) + 1);
-	}
-	spin_unlock_irqrestore(&ring->lock, flags);
-
-	if (stored) {
 		atomic64_inc(&mf->ring_records);
-		if (wq_has_sleeper(&ring->wait))
-			wake_up_interruptible_poll(&ring->wait, EPOLLIN | EPOLLRDNORM);
-	} else {
-		atomic64_inc(&mf->ring_lost);
+		return true;
 	}
+	WRITE_ONCE(ring->shared->lost, READ_ONCE(ring->shared->lost) + 1);
+	atomic64_inc(&mf->ring_lost);
+	return false;
+}
+
+static bool mmirror_ring_mergeable(const struct mmirror_event *pend, const struct mmirror_event *ev)
+{
+	return pend->callback == ev->callback && pend->event == ev->event &&
+	       pend->flags == ev->flags && pend->young == ev->young && pend->region == ev->region &&
+	       pend->hva_end == ev->hva_start && pend->gpa_end == ev->gpa_start &&
+	       pend->calls < U32_MAX && (u64)pend->pages + ev->pages <= U32_MAX;
+}
+
+static bool mmirror_ring_coalesces(const struct mmirror_event *ev)
+{
+	return ev->callback == MMIRROR_CB_CLEAR_FLUSH_YOUNG ||
+	       ev->callback == MMIRROR_CB_CLEAR_YOUNG || ev->callback == MMIRROR_CB_TEST_YOUNG;
+}
+
+/* Stores the held ageing record, if any. Under ring->lock. */
+static void mmirror_ring_commit(struct mmirror_file *mf)
+{
+	struct mmirror_ring_state *ring = &mf->ring;
+
+	if (!ring->pending)
+		return;
+	WRITE_ONCE(ring->pending, false);
+	mmirror_ring_store(mf, &ring->pend);
+}
+
+bool mmirror_ring_readable(struct mmirror_file *mf)
+{
+	struct mmirror_ring_state *ring = &mf->ring;
+
+	/* Once per read, not per record: see mmirror_ring_time(). */
+	WRITE_ONCE(ring->clock_off, ktime_get_ns() - local_clock());
+	if (READ_ONCE(ring->pending)) {
+		spin_lock(&ring->lock);
+		mmirror_ring_commit(mf);
+		spin_unlock(&ring->lock);
+	}
+	return READ_ONCE(ring->shared->tail) != READ_ONCE(ring->head);
+}
+
+/*
+ * CLOCK_MONOTONIC for a record, from local_clock() plus an offset taken when the ring was made
+ * and again whenever a reader polls. ktime_get_ns() reads the clocksource, and where that is the
+ * HPET (the box: QEMU's TCG marks the TSC unstable) each read is an emulated MMIO access: one per
+ * record was most of the ring's cost. local_clock() reads the TSC. Between two polls the times
+ * drift from CLOCK_MONOTONIC by the clocks' rate difference (ppm); they never go backwards in
+ * sequence order. Under ring->lock.
+ */
+static u64 mmirror_ring_time(struct mmirror_ring_state *ring)
+{
+	u64 t = local_clock() + READ_ONCE(ring->clock_off);
+
+	if (t < ring->last_ns)
+		t = ring->last_ns;
+	ring->last_ns = t;
+	return t;
+}
+
+/* Fills in seq, time and calls; everything else is the caller's. */
+void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
+{
+	struct mmirror_ring_state *ring = &mf->ring;
+
+	ev->calls = 1;
+	/*
+	 * Notifier callbacks, poll and ioctls all run in process context, never in an interrupt: no
+	 * need to pay for turning interrupts off on every record.
+	 */
+	spin_lock(&ring->lock);
+	if (ring->pending && mmirror_ring_mergeable(&ring->pend, ev)) {
+		ring->pend.hva_end = ev->hva_end;
+		ring->pend.gpa_end = ev->gpa_end;
+		ring->pend.pages += ev->pages;
+		ring->pend.calls++;
+		atomic64_inc(&mf->ring_merged);
+	} else {
+		mmirror_ring_commit(mf);
+		/* Under the lock, so that times follow sequence numbers. */
+		ev->time_ns = mmirror_ring_time(ring);
+		if (mmirror_ring_coalesces(ev)) {
+			ring->pend = *ev;
+			WRITE_ONCE(ring->pending, true);
+		} else {
+			mmirror_ring_store(mf, ev);
+		}
+	}
+	spin_unlock(&ring->lock);
+
+	/* A held record counts: the reader's poll stores it. */
+	if (wq_has_sleeper(&ring->wait))
+		wake_up_interruptible_poll(&ring->wait, EPOLLIN | EPOLLRDNORM);
 }

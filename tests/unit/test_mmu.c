@@ -28,7 +28,8 @@ int main(void)
 	ok(!strcmp(mmu_event_type_name(MMIRROR_EV_SOFT_DIRTY), "SOFT_DIRTY"), "event name");
 	ok(!strcmp(mmu_event_type_name(MMIRROR_EV_NONE), "-"), "no event type");
 	ok(!strcmp(mmu_event_type_name(200), "?"), "unknown event type");
-	ok(!strcmp(mmu_callback_name(MMIRROR_CB_CLEAR_FLUSH_YOUNG), "clear_flush_young"), "callback");
+	ok(!strcmp(mmu_callback_name(MMIRROR_CB_CLEAR_FLUSH_YOUNG), "clear_flush_young"),
+	   "callback");
 	ok(!strcmp(mmu_callback_name(99), "?"), "unknown callback");
 	n = mmu_format_event(buf, sizeof(buf), &ev);
 	is_int(n, (int)strlen(buf), "format returns the length");
@@ -37,6 +38,27 @@ int main(void)
 	ok(strstr(buf, "pages 512 blockable huge") != NULL, "format flags");
 	n = mmu_format_event(buf, 8, &ev);
 	ok(n > 8 && strlen(buf) == 7, "format truncates safely");
+	ok(!strstr(buf, "calls"), "one callback: no count");
+	{
+		struct mmirror_event merged = {
+			.seq = 9,
+			.callback = MMIRROR_CB_CLEAR_YOUNG,
+			.event = MMIRROR_EV_NONE,
+			.pages = 3,
+			.young = 1,
+			.calls = 3,
+		};
+		char full[256];
+		int len = mmu_format_event(full, sizeof(full), &merged);
+
+		ok(len == (int)strlen(full) && strstr(full, "pages 3 young calls 3"),
+		   "a merged record says how many callbacks: %s", full);
+		/* Truncated inside and past the first part: the length is still the whole. */
+		is_int(mmu_format_event(buf, 20, &merged), len, "merged, truncated: full length");
+		is_int(mmu_format_event(buf, (size_t)len - 3, &merged), len,
+		       "merged, truncated in the count: full length");
+		ok(strlen(buf) == (size_t)len - 4, "merged, truncated safely");
+	}
 	ok(mmu_pte_present(e), "present bit");
 	is_int(mmu_pte_hpfn(e).v, 0x12345, "PFN bits");
 	is_int(mmu_pte_cause(e), MMIRROR_EV_CLEAR, "cause bits");

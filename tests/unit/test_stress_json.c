@@ -129,6 +129,9 @@ int main(void)
 	a->mirror_on = true;
 	a->events[MMIRROR_CB_INVALIDATE][MMIRROR_EV_CLEAR] = 123;
 	a->events[MMIRROR_CB_RANGE_START][STRESS_EV_NONE] = 5;
+	a->ring = true;
+	a->ring_records = 300;
+	a->ring_merged = 7;
 	b->name = "thp";
 	b->ran = true;
 	b->failures = 2;
@@ -141,6 +144,10 @@ int main(void)
 	c->hot_pages = 100;
 	c->hot_evicted[1] = 3;
 	c->cold_evicted[0] = 77;
+	c->ring = true;
+	c->ring_records = 20;
+	c->ring_merged = 900;
+	c->ring_lost = 4;
 	k->name = "ksm";
 	k->ran = true;
 	k->ksm = true;
@@ -182,6 +189,9 @@ int main(void)
 	ok(strstr(text, "\"migrate\": {\"calls\": 9, \"to_node0\": 1000, \"to_node1\": 2000, "
 			"\"stayed\": 4}") != NULL,
 	   "migrate figures");
+	ok(strstr(text, "\"ring\": {\"records\": 300, \"merged\": 7, \"lost\": 0}") != NULL &&
+		   count(text, "\"ring\": {") == 2,
+	   "ring figures where the mirror was on");
 	ok(count(text, "\"ksm\": {") == 1 && count(text, "\"migrate\": {") == 1,
 	   "ksm and migrate objects only in their own scenarios");
 	ok(strstr(text, "\"coverage\": {\"invalidate\": {\"UNMAP\": 0, \"CLEAR\": 124") != NULL,
@@ -193,6 +203,12 @@ int main(void)
 	   "every event column, callbacks without a type under none");
 	free(text);
 
+	text = render_with(&run, stress_print_summary);
+	ok(text && strstr(text,
+			  "\nring: 320 records, 907 ageing callbacks merged into them, 4 lost "
+			  "(ageing 4)\n"),
+	   "the summary sums the ring and names the scenarios that lost records");
+	free(text);
 	text = render_with(&run, stress_print_coverage);
 	ok(text && strstr(text, "callbacks not seen in this run:\n") &&
 		   strstr(text, "\n  clear_young       only page_idle") &&

@@ -168,14 +168,39 @@ static int req_discards(struct vm *vm, const struct guest_request *req,
 	return GUEST_REQ_OK;
 }
 
+/* The ring's figures for the scenario: records, the ageing callbacks merged into them, losses. */
+static void stress_ring_line(struct stress_ctx *c)
+{
+	struct mmirror_stats st;
+
+	if (mmu_get_stats(c->mmu, &st))
+		return;
+	c->res->ring = true;
+	c->res->ring_records = st.ring_records;
+	c->res->ring_merged = st.ring_merged;
+	c->res->ring_lost = st.ring_lost;
+	fprintf(stderr,
+		"stress: %s: ring: %llu records, %llu ageing callbacks merged into them, %llu "
+		"lost\n",
+		c->sc->name, (unsigned long long)st.ring_records,
+		(unsigned long long)st.ring_merged, (unsigned long long)st.ring_lost);
+	/* The reader's own count of sequence gaps: the same losses, seen from the other side. */
+	if (mmu_seq_gaps(c->mmu) || st.ring_lost)
+		fprintf(stderr,
+			"stress: %s: note: %llu ring records lost (%llu sequence gaps seen)\n",
+			c->sc->name, (unsigned long long)st.ring_lost,
+			(unsigned long long)mmu_seq_gaps(c->mmu));
+}
+
 /* Runs on the event loop's thread, for every ring record. */
 static void stress_event(void *opaque, const struct mmirror_event *ev)
 {
 	struct stress_ctx *c = opaque;
 	struct stress_result *r = c->res;
 
+	/* A merged ageing record stands for several callbacks (calls): the table counts callbacks. */
 	if (ev->callback < STRESS_NR_CB)
-		r->events[ev->callback][stress_ev_index(ev->event)]++;
+		r->events[ev->callback][stress_ev_index(ev->event)] += ev->calls ? ev->calls : 1;
 	if (ev->callback != MMIRROR_CB_INVALIDATE || !(ev->flags & MMIRROR_EVF_HUGE))
 		return;
 	r->checks++;
@@ -377,9 +402,7 @@ static void evaluate(struct stress_ctx *c, int status)
 	r->checks += c->sc->expect_huge;
 	if (c->sc->expect_huge && !r->huge_events)
 		stress_fail(c, "no invalidation of a huge page arrived");
-	if (mmu_seq_gaps(c->mmu) || mmu_ring_lost(c->mmu))
-		fprintf(stderr, "stress: %s: note: %llu ring records lost\n", c->sc->name,
-			(unsigned long long)(mmu_seq_gaps(c->mmu) + mmu_ring_lost(c->mmu)));
+	stress_ring_line(c);
 }
 
 /* --trace PREFIX: each scenario's VM records a trace for mirrorvm report. */

@@ -109,6 +109,40 @@ uint64_t stress_total_failures(const struct stress_run *run)
 	return n;
 }
 
+/* The mirror's ring over the run: zero lost is the goal; merged ageing callbacks say why. */
+static void print_ring(FILE *f, const struct stress_run *run)
+{
+	uint64_t records = 0, merged = 0, lost = 0;
+	bool any = false;
+
+	for (unsigned int i = 0; i < run->nr_results; i++) {
+		const struct stress_result *r = &run->result[i];
+
+		if (!r->ran || !r->ring)
+			continue;
+		any = true;
+		records += r->ring_records;
+		merged += r->ring_merged;
+		lost += r->ring_lost;
+	}
+	if (!any)
+		return;
+	fprintf(f,
+		"ring: %" PRIu64 " records, %" PRIu64 " ageing callbacks merged into them, %" PRIu64
+		" lost",
+		records, merged, lost);
+	any = false;
+	for (unsigned int i = 0; i < run->nr_results; i++) {
+		const struct stress_result *r = &run->result[i];
+
+		if (!r->ran || !r->ring || !r->ring_lost)
+			continue;
+		fprintf(f, "%s%s %" PRIu64, any ? ", " : " (", r->name, r->ring_lost);
+		any = true;
+	}
+	fprintf(f, "%s\n", any ? ")" : "");
+}
+
 void stress_print_summary(FILE *f, const struct stress_run *run)
 {
 	fprintf(f, "\n%-12s %7s %8s %8s %7s %8s  %s\n", "scenario", "rounds", "checks", "ops",
@@ -166,6 +200,7 @@ void stress_print_summary(FILE *f, const struct stress_run *run)
 				"node 0, %" PRIu64 " to node 1, %" PRIu64 " stayed\n",
 				r->move_calls, r->moved[0], r->moved[1], r->move_stayed);
 	}
+	print_ring(f, run);
 	fprintf(f, "stress: %s (%" PRIu64 " failure%s)\n",
 		stress_total_failures(run) ? "FAILED" : "passed", stress_total_failures(run),
 		stress_total_failures(run) == 1 ? "" : "s");
@@ -201,7 +236,7 @@ void stress_print_coverage(FILE *f, const struct stress_run *run)
 		for (unsigned int cb = 0; cb < STRESS_NR_CB; cb++)
 			for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
 				sum[cb][ev] += run->result[i].events[cb][ev];
-	fprintf(f, "\ncoverage (records by callback x event type):\n%-18s", "");
+	fprintf(f, "\ncoverage (callbacks by callback x event type, from the ring):\n%-18s", "");
 	for (unsigned int ev = 0; ev < STRESS_NR_EV; ev++)
 		fprintf(f, " %10s", ev_short[ev]);
 	fprintf(f, "\n");
@@ -284,6 +319,11 @@ static void json_result(FILE *f, const struct stress_result *r)
 			", \"migrate\": {\"calls\": %" PRIu64 ", \"to_node0\": %" PRIu64
 			", \"to_node1\": %" PRIu64 ", \"stayed\": %" PRIu64 "}",
 			r->move_calls, r->moved[0], r->moved[1], r->move_stayed);
+	if (r->ring)
+		fprintf(f,
+			", \"ring\": {\"records\": %" PRIu64 ", \"merged\": %" PRIu64
+			", \"lost\": %" PRIu64 "}",
+			r->ring_records, r->ring_merged, r->ring_lost);
 	fprintf(f, ", \"events\": ");
 	json_events(f, r->events);
 	fprintf(f, "}");

@@ -55,12 +55,17 @@ static void ag_run(const char *cg, bool answer, unsigned int *hot, unsigned int 
 		for (i = 0; i < ag.nevents; i++) {
 			const struct mmirror_event *e = &ag.events[i];
 			size_t pg = (e->gpa_start - ag.gpa.v) / MT_PAGE;
+			size_t end = (e->gpa_end - ag.gpa.v) / MT_PAGE;
 
-			if (e->callback != MMIRROR_CB_CLEAR_FLUSH_YOUNG || e->pages != 1 ||
-			    seen[pg] || round)
+			/* A merged record: calls of one page each, all with the same answer. */
+			if (e->callback != MMIRROR_CB_CLEAR_FLUSH_YOUNG || e->pages != e->calls ||
+			    end - pg != e->calls || end > AG_PAGES || round)
 				continue;
-			seen[pg] = true;
-			exact++;
+			for (; pg < end; pg++)
+				if (!seen[pg]) {
+					seen[pg] = true;
+					exact++;
+				}
 		}
 	}
 	ag_stop = 1;
@@ -74,7 +79,8 @@ static void ag_run(const char *cg, bool answer, unsigned int *hot, unsigned int 
 		else
 			(*hot)++;
 	}
-	printf("  young answer %s: %zu pages aged, evicted: kept young %u of %lu, others %u of %lu\n",
+	printf("  young answer %s: %zu pages aged, evicted: kept young %u of %lu, others %u of "
+	       "%lu\n",
 	       answer ? "on" : "off", exact, *hot, AG_PAGES / 2, *cold, AG_PAGES / 2);
 }
 

@@ -33,7 +33,7 @@ grep -q '^stress: passed (0 failures)' "$dir/out" || fail "no passing summary"
 # Write-protect invalidations downgrade (API version 3): clear_refs keeps the entries.
 grep -Eq '^softdirty: [1-9][0-9]* entries kept read-only \(downgraded\), [0-9]+ made present again' \
 	"$dir/out" || fail "softdirty kept no entry (downgrade)"
-grep -q '^coverage (records by callback x event type):' "$dir/out" || fail "no coverage table"
+grep -q '^coverage (callbacks by callback x event type, from the ring):' "$dir/out" || fail "no coverage table"
 grep -q 'MIGRATE .*move_pages invalidates with CLEAR' "$dir/out" || fail "no note on MIGRATE"
 for on in on off; do
 	grep -Eq "^ageing: young answer $on *: hot evicted [0-9]+/[1-9][0-9]*, cold evicted [0-9]+/[1-9]" \
