@@ -5,6 +5,7 @@
 # it; then the trace drawn as a report. TAP.
 # usage: ctl_commands.sh MIRRORVM CTL_POKE
 set -u
+. "$(dirname "$0")/../../../tools/kreport.sh"
 mvm=$1 poke=$2
 n=0 fails=0
 work=$(mktemp -d)
@@ -160,7 +161,7 @@ check "the report names the invalidate callback" grep -q '>invalidate<' "$work/r
 [ -z "${BOX_OUT:-}" ] || cp "$work/r.html" "$work/r.svg" "$BOX_OUT/" 2>/dev/null
 
 n=$((n + 1))
-if dmesg | grep -qE 'WARNING:|BUG:|Oops|Call Trace'; then
+if dmesg | grep -qE "$KREPORT_RE"; then
 	echo "not ok $n - kernel log has no WARNING, BUG or Oops"
 	fails=$((fails + 1))
 else

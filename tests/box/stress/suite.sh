@@ -10,6 +10,7 @@
 # Needs the box's two NUMA nodes (tools/box --numa) for migrate.
 # usage: suite.sh MIRRORVM DURATION
 set -u
+. "$(dirname "$0")/../../../tools/kreport.sh"
 mvm=$1 duration=$2
 if [ ! -e /dev/mmirror ]; then
 	echo "no /dev/mmirror (the module was not built)"
@@ -103,8 +104,8 @@ done
 # The OOM case prints the OOM killer's report, call trace included: each trace must belong to
 # one, and nothing else may be in the log; then the log is cleared for tap-run's last check.
 log=$(dmesg)
-if echo "$log" | grep -Eq 'WARNING:|BUG:|Oops|general protection|kernel BUG'; then
-	echo "$log" | grep -E -A20 'WARNING:|BUG:|Oops|general protection|kernel BUG' | head -40
+if echo "$log" | grep -Eq "$KREPORT_RE_NO_TRACE"; then
+	echo "$log" | grep -E -A20 "$KREPORT_RE_NO_TRACE" | head -40
 	fail "the kernel log has a WARNING, BUG or Oops"
 fi
 traces=$(echo "$log" | grep -c 'Call Trace') ooms=$(echo "$log" | grep -c 'invoked oom-killer')
