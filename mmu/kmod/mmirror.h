@@ -96,6 +96,17 @@ void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigne
 /* the plain notifier */
 extern const struct mmu_notifier_ops mmirror_mn_ops;
 
+/* Entries of one host huge mapping (PMD): all of them carry MMIRROR_PTE_HUGE. */
+#define MMIRROR_HUGE_ENTRIES (PMD_SIZE >> PAGE_SHIFT)
+
+/* The first entry of the huge mapping entry i belongs to (0 if it starts before the region). */
+static inline unsigned long mmirror_huge_start(const struct mmirror_shadow *r, unsigned long i)
+{
+	unsigned long hva = ALIGN_DOWN(r->hva + (i << PAGE_SHIFT), PMD_SIZE);
+
+	return hva < r->hva ? 0 : (hva - r->hva) >> PAGE_SHIFT;
+}
+
 static inline u64 mmirror_cause(int event)
 {
 	return ((u64)event + 1) << MMIRROR_PTE_CAUSE_SHIFT & MMIRROR_PTE_CAUSE_MASK;

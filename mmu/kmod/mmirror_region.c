@@ -26,7 +26,7 @@
 /* Table mmap offsets: region slot + 1, in units of 64 GiB, far beyond any ring. */
 #define MMIRROR_TABLE_SHIFT 36
 #define MMIRROR_POPULATE_CHUNK 512UL
-#define HUGE_ENTRIES (PMD_SIZE >> PAGE_SHIFT)
+#define HUGE_ENTRIES MMIRROR_HUGE_ENTRIES
 /* entries per bit of mmirror_shadow.filled: 2 MiB of guest RAM */
 #define MMIRROR_CHUNK 512UL
 /* compare-and-swap tries against userspace's A/D updates before the entry is just written */
@@ -89,13 +89,6 @@ static void mmirror_region_free(struct kref *ref)
 void mmirror_region_put(struct mmirror_shadow *r)
 {
 	kref_put(&r->ref, mmirror_region_free);
-}
-
-static unsigned long __maybe_unused mmirror_huge_start(struct mmirror_shadow *r, unsigned long i)
-{
-	unsigned long hva = ALIGN_DOWN(r->hva + (i << PAGE_SHIFT), PMD_SIZE);
-
-	return hva < r->hva ? 0 : (hva - r->hva) >> PAGE_SHIFT;
 }
 
 /*
