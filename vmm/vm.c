@@ -46,8 +46,11 @@ int vm_pio_register(struct vm *vm, uint16_t base, uint16_t count, pio_fn fn, voi
 			ret = -EBUSY;
 	if (!ret && vm->nr_pio == VM_MAX_PIO)
 		ret = -ENOSPC;
-	if (!ret)
-		vm->pio[vm->nr_pio++] = (struct vm_pio){ base, count, fn, opaque };
+	if (!ret) {
+		/* The entry first, then the count: vCPUs read the table without the lock. */
+		vm->pio[vm->nr_pio] = (struct vm_pio){ base, count, fn, opaque };
+		atomic_store_explicit(&vm->nr_pio, vm->nr_pio + 1, memory_order_release);
+	}
 	pthread_rwlock_unlock(&vm->io_lock);
 	return ret;
 }
