@@ -8,8 +8,22 @@ set -eu
 # --no-thp: in the box, repeated MADV_HUGEPAGE launches of a 256M guest can stall the whole box
 # for minutes (THP compaction under TCG), which would measure the box, not mirrorvm.
 mvm=$1 timer=$2 loop=$3 runs=${4:-9} exits=${5:-20000}
+first() { sed -n 's/^launch to first serial byte: median \([0-9]*\) .*/\1/p'; }
+# The floor: a process that creates a VM with the irqchip and one vCPU and prints after one
+# exit. In the box KVM_CREATE_VM alone takes tens of ms (debugfs, the NX recovery thread).
+echo "== launch floor (kvm-pio-loop --irqchip 1: KVM_CREATE_VM, a vCPU, one exit, $runs runs)"
+out=$("$timer" "$runs" "$loop" --irqchip 1)
+echo "$out"
+floor=$(echo "$out" | first)
 echo "== launch (mirrorvm run --no-thp --no-mirror hello, $runs runs)"
-"$timer" "$runs" "$mvm" run --no-thp --no-mirror hello 2>/dev/null
+out=$("$timer" "$runs" "$mvm" run --no-thp --no-mirror hello 2>/dev/null)
+echo "$out"
+launch=$(echo "$out" | first)
+awk -v f="$floor" -v l="$launch" 'BEGIN {
+	if (f)
+		printf "first byte: mirrorvm %d us, bare KVM %d us: %.2fx, %d us above the floor\n",
+			l, f, l / f, l - f
+}'
 echo "== launch with the mirror when present (mirrorvm run --no-thp hello)"
 "$timer" "$runs" "$mvm" run --no-thp hello 2>/dev/null
 # The three loops take turns, rounds times, so that a busy host (the box is shared) slows all of
