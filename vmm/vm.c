@@ -297,8 +297,18 @@ static int vm_build_fdt(struct vm *vm)
 		.nr_ioports = vm->nr_ioports,
 	};
 	void *buf = gmem_access(&vm->gm, GPA(GUEST_FDT_GPA), GUEST_FDT_MAX, true);
+	int ret;
 
-	return buf ? fdt_build(buf, GUEST_FDT_MAX, &info) : -EFAULT;
+	if (!buf)
+		return -EFAULT;
+	/*
+	 * fdt_create() zeroes the whole buffer it is given, and so touched all 16 pages of guest
+	 * RAM behind GUEST_FDT_MAX at every launch; a tree needs one page unless --param is long.
+	 */
+	ret = fdt_build(buf, GUEST_PAGE_SIZE, &info);
+	if (ret == -ENOSPC)
+		ret = fdt_build(buf, GUEST_FDT_MAX, &info);
+	return ret;
 }
 
 static int vcpu_setup(struct vcpu *v, uint64_t entry)
