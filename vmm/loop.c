@@ -15,6 +15,7 @@
 
 #include "guest_abi.h"
 #include "vm.h"
+#include "vmm_thread.h"
 
 #define LOOP_ENTRIES 32
 
@@ -158,7 +159,7 @@ int vm_loop_run(struct vm *vm)
 		return sfd;
 	ret = vcpu_signals_init();
 	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++) {
-		ret = -pthread_create(&vm->vcpu[i].thread, NULL, vcpu_thread, &vm->vcpu[i]);
+		ret = vmm_thread_create(&vm->vcpu[i].thread, vcpu_thread, &vm->vcpu[i]);
 		vm->vcpu[i].started = !ret;
 	}
 	if (ret) {

@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "boot/boot64.h"
@@ -46,8 +47,11 @@ int vm_pio_register(struct vm *vm, uint16_t base, uint16_t count, pio_fn fn, voi
 			ret = -EBUSY;
 	if (!ret && vm->nr_pio == VM_MAX_PIO)
 		ret = -ENOSPC;
-	if (!ret)
-		vm->pio[vm->nr_pio++] = (struct vm_pio){ base, count, fn, opaque };
+	if (!ret) {
+		/* The entry first, then the count: vCPUs read the table without the lock. */
+		vm->pio[vm->nr_pio] = (struct vm_pio){ base, count, fn, opaque };
+		atomic_store_explicit(&vm->nr_pio, vm->nr_pio + 1, memory_order_release);
+	}
 	pthread_rwlock_unlock(&vm->io_lock);
 	return ret;
 }
@@ -144,17 +148,13 @@ int vm_msi(struct vm *vm, uint64_t addr, uint32_t data)
 /* Refuses guest RAM the host could never provide: more than its memory and swap together. */
 static int vm_check_host_mem(uint64_t size, char *err, size_t errlen)
 {
-	unsigned long long total = 0, v;
-	char line[128];
-	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long long total;
+	struct sysinfo si;
 
-	if (!f)
+	/* sysinfo(), not /proc/meminfo: one syscall at launch instead of six and a text parse. */
+	if (sysinfo(&si))
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %llu kB", &v) == 1 ||
-		    sscanf(line, "SwapTotal: %llu kB", &v) == 1)
-			total += v << 10;
-	fclose(f);
+	total = ((unsigned long long)si.totalram + si.totalswap) * si.mem_unit;
 	if (total && size > total)
 		return vm_err(err, errlen, -ENOMEM,
 			      "--mem %lluM is more than this host's memory and "
@@ -297,8 +297,18 @@ static int vm_build_fdt(struct vm *vm)
 		.nr_ioports = vm->nr_ioports,
 	};
 	void *buf = gmem_access(&vm->gm, GPA(GUEST_FDT_GPA), GUEST_FDT_MAX, true);
+	int ret;
 
-	return buf ? fdt_build(buf, GUEST_FDT_MAX, &info) : -EFAULT;
+	if (!buf)
+		return -EFAULT;
+	/*
+	 * fdt_create() zeroes the whole buffer it is given, and so touched all 16 pages of guest
+	 * RAM behind GUEST_FDT_MAX at every launch; a tree needs one page unless --param is long.
+	 */
+	ret = fdt_build(buf, GUEST_PAGE_SIZE, &info);
+	if (ret == -ENOSPC)
+		ret = fdt_build(buf, GUEST_FDT_MAX, &info);
+	return ret;
 }
 
 static int vcpu_setup(struct vcpu *v, uint64_t entry)

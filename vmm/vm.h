@@ -15,17 +15,12 @@
 #include "../devices/device.h"
 #include "boot/fdt_build.h"
 #include "guest_mem.h"
+#include "pio_table.h"
 #include "cli/vm_config.h"
 
 #define VM_MAX_PIO 64
 #define VM_MAX_MMIO 64
 #define VM_MAX_WATCH 16
-
-struct vm_pio {
-	uint16_t base, count;
-	pio_fn fn;
-	void *opaque;
-};
 
 struct vm_mmio {
 	gpa_t base;
@@ -42,6 +37,7 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	struct exit_stats *stats; /* --stats: this vCPU's exits (vmm/exit_stats.h) */
+	struct pio_cache pio_cache;
 };
 
 struct vm_watch {
@@ -62,7 +58,7 @@ struct vm_pause_state {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	atomic_bool requested;
-	unsigned int depth;  /* pausers not yet resumed */
+	unsigned int depth; /* pausers not yet resumed */
 	unsigned int active; /* vCPU threads in their run loop */
 	unsigned int parked; /* of those, parked */
 };
@@ -74,9 +70,9 @@ struct vm {
 	bool irqchip;
 	struct guest_mem gm;
 
-	pthread_rwlock_t io_lock; /* the PIO and MMIO tables */
+	pthread_rwlock_t io_lock; /* the MMIO table, and PIO writers against each other */
 	struct vm_pio pio[VM_MAX_PIO];
-	unsigned int nr_pio;
+	atomic_uint nr_pio; /* read without the lock: vmm/pio_table.h */
 	struct vm_mmio mmio[VM_MAX_MMIO];
 	unsigned int nr_mmio;
 	struct fdt_ioport ioport[VM_MAX_PIO];

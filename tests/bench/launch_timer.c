@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Times a command from launch to the first byte on its stdout and to its exit, runs times, and
- * prints the medians (and the range).
+ * prints the medians (and the range), and the page faults and context switches of the command,
+ * which do not depend on how busy the host is (the box's times vary by +-30% on a loaded host).
  * usage: launch-timer RUNS COMMAND [ARGS...]
  */
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,7 +31,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int time_once(char **argv, uint64_t *first, uint64_t *exit_us)
+static int time_once(char **argv, uint64_t *first, uint64_t *exit_us, struct rusage *ru)
 {
 	posix_spawn_file_actions_t fa;
 	int fds[2], status;
@@ -51,7 +53,7 @@ static int time_once(char **argv, uint64_t *first, uint64_t *exit_us)
 	while ((n = read(fds[0], buf, sizeof(buf))) > 0)
 		if (!*first)
 			*first = now_us() - t0;
-	waitpid(pid, &status, 0);
+	wait4(pid, &status, 0, ru);
 	*exit_us = now_us() - t0;
 	close(fds[0]);
 	posix_spawn_file_actions_destroy(&fa);
@@ -61,22 +63,32 @@ static int time_once(char **argv, uint64_t *first, uint64_t *exit_us)
 int main(int argc, char **argv)
 {
 	int runs = argc > 2 ? atoi(argv[1]) : 0;
-	uint64_t *first, *done;
+	uint64_t *first, *done, *flt, *csw;
+	struct rusage ru;
 
 	if (runs < 1)
 		return fprintf(stderr, "usage: launch-timer RUNS COMMAND [ARGS...]\n"), 2;
 	first = calloc(runs, sizeof(*first));
 	done = calloc(runs, sizeof(*done));
-	for (int i = 0; i < runs; i++)
-		if (time_once(argv + 2, &first[i], &done[i]))
+	flt = calloc(runs, sizeof(*flt));
+	csw = calloc(runs, sizeof(*csw));
+	for (int i = 0; i < runs; i++) {
+		if (time_once(argv + 2, &first[i], &done[i], &ru))
 			return fprintf(stderr, "launch-timer: run %d failed\n", i), 1;
+		flt[i] = ru.ru_minflt + ru.ru_majflt;
+		csw[i] = ru.ru_nvcsw + ru.ru_nivcsw;
+	}
 	qsort(first, runs, sizeof(*first), cmp_u64);
 	qsort(done, runs, sizeof(*done), cmp_u64);
+	qsort(flt, runs, sizeof(*flt), cmp_u64);
+	qsort(csw, runs, sizeof(*csw), cmp_u64);
 	printf("launch to first serial byte: median %llu us (min %llu, max %llu) over %d runs\n",
 	       (unsigned long long)first[runs / 2], (unsigned long long)first[0],
 	       (unsigned long long)first[runs - 1], runs);
 	printf("launch to exit:              median %llu us (min %llu, max %llu) over %d runs\n",
 	       (unsigned long long)done[runs / 2], (unsigned long long)done[0],
 	       (unsigned long long)done[runs - 1], runs);
+	printf("page faults, context switches (medians): %llu, %llu\n",
+	       (unsigned long long)flt[runs / 2], (unsigned long long)csw[runs / 2]);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctl_server.h"
+#include "../vmm_thread.h"
 
 #define CTL_MAX_CONNS 16
 #define CTL_MAX_BACKLOG (1 << 20) /* a follower further behind than this is dropped */
@@ -339,7 +340,7 @@ int ctl_server_start(struct ctl_server **out, const char *path, void *vm, int wa
 	/* Signals belong to the event loop (signalfd): this thread must never take one. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = -pthread_create(&s->thread, NULL, ctl_thread, s);
+	ret = vmm_thread_create(&s->thread, ctl_thread, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret)
 		goto err_unlink;

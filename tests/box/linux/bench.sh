@@ -19,32 +19,8 @@ secs=${MIRRORVM_BENCH_SECS:-10}
 # KVM's exit counters come from debugfs (tests/box/linux/common.sh), mounted here if need be.
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
-# Exits by reason and by port for any VMM: hist triggers on KVM's tracepoints, for the whole run.
-T=/sys/kernel/tracing
-mountpoint -q $T || mount -t tracefs tracefs $T 2>/dev/null
-HIST_EXIT='hist:keys=exit_reason:sort=hitcount.descending:size=256'
-HIST_PIO='hist:keys=port,rw:sort=hitcount.descending:size=4096'
-hist_start() {
-	echo "$HIST_EXIT" >$T/events/kvm/kvm_exit/trigger 2>/dev/null
-	echo "$HIST_PIO" >$T/events/kvm/kvm_pio/trigger 2>/dev/null
-}
-# AMD SVM exit codes by name (the box's CPU is AMD); others print as numbers.
-SVM_EXITS="0:read_cr0 4:read_cr4 16:write_cr0 20:write_cr4 78:#PF 96:intr 97:nmi 100:vintr
-101:cr0_sel_write 110:rdtsc 114:cpuid 120:hlt 123:ioio 124:msr 127:shutdown 129:vmmcall
-1024:npf 1025:avic_ipi 1026:avic_access"
-hist_stop() { # NAME: the top 8 of each table into NAME.hist, the triggers removed
-	{
-		grep -h '^{' $T/events/kvm/kvm_exit/hist 2>/dev/null | head -n 8
-		grep -h '^{' $T/events/kvm/kvm_pio/hist 2>/dev/null | head -n 8
-	} | tr -d '{},' | awk -v names="$SVM_EXITS" '
-		BEGIN { n = split(names, a, /[ \n]+/); for (i = 1; i <= n; i++) {
-			split(a[i], kv, ":"); nm[kv[1]] = kv[2] } }
-		$1 == "exit_reason:" { printf "    exit %-16s %8d\n", ($2 in nm) ? nm[$2] : $2, $4 }
-		$1 == "port:" { printf "    port 0x%-4x %-3s     %8d\n", $2, $4 ? "out" : "in", $6 }
-	' >"$work/$1.hist"
-	echo "!$HIST_EXIT" >$T/events/kvm/kvm_exit/trigger 2>/dev/null
-	echo "!$HIST_PIO" >$T/events/kvm/kvm_pio/trigger 2>/dev/null
-}
+# Exits by reason and by port for any VMM, for the whole run (hist_start, hist_stop NAME).
+. "$(dirname "$0")/../kvm-hist.sh"
 
 exits() { # NAME [COUNTER]: that counter (default: all exits) when the guest's init spoke
 	awk -v c="${2:-exits}" '$1 == c { print $2 }' "$work/$1.init-exits" 2>/dev/null
