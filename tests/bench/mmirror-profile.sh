@@ -14,10 +14,13 @@ t=/sys/kernel/tracing
 echo 0 >$t/tracing_on
 echo nop >$t/current_tracer
 echo 131072 >$t/buffer_size_kb
+# mn_itree_*: the kernel's own work for interval notifiers (the mirror's regions), which a mm
+# with only KVM's plain notifier does not do.
 funcs=(mmirror_invalidate mmirror_ring_log mmirror_range_start mmirror_range_end
 	mmirror_clear_flush_young mmirror_clear_young mmirror_test_young
 	kvm_mmu_notifier_invalidate_range_start kvm_mmu_notifier_invalidate_range_end
-	kvm_mmu_notifier_clear_flush_young kvm_mmu_notifier_clear_young ktime_get)
+	kvm_mmu_notifier_clear_flush_young kvm_mmu_notifier_clear_young ktime_get
+	mn_itree_invalidate mn_itree_inv_end)
 : >$t/set_ftrace_filter
 for f in "${funcs[@]}"; do
 	echo "$f" >>$t/set_ftrace_filter 2>/dev/null || echo "note: $f cannot be traced here"
