@@ -34,7 +34,7 @@ echo 1 >$t/tracing_on
 echo 0 >$t/tracing_on
 overrun=$(awk '/^overrun:/ { n += $2 } END { print n + 0 }' $t/per_cpu/cpu*/stats)
 awk -v overrun="$overrun" '
-/mmirror-bench: start/ { match($0, /start [a-z]+/); setup = substr($0, RSTART + 6, RLENGTH - 6); next }
+/mmirror-bench: start/ { match($0, /start [a-z-]+/); setup = substr($0, RSTART + 6, RLENGTH - 6); next }
 /mmirror-bench: end/ { setup = ""; next }
 setup == "" { next }
 {
