@@ -3,6 +3,11 @@
  * mmirror internals. Locking: mf->mutex serialises ioctls that change the region set; mf->lock (a
  * spinlock, taken in notifier callbacks) protects the region array and every table update made
  * by the kernel; mf->ring.lock protects the ring producer. Callbacks never sleep.
+ *
+ * The region array is also read without mf->lock (mmirror_locate, for the trace records): a
+ * region is published with smp_store_release after its fields are set, unpublished under mf->lock,
+ * and its struct freed after an RCU grace period, so a lock-free reader under rcu_read_lock()
+ * may read the immutable hva, size, gpa and id of a region it found; never its table.
  */
 #ifndef MMIRROR_H
 #define MMIRROR_H
@@ -11,8 +16,10 @@
 #include <linux/kref.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "mmirror_compat.h"
 #include "mmirror_uapi.h"
@@ -21,6 +28,7 @@ struct mmirror_file;
 
 struct mmirror_shadow {
 	struct mmu_interval_notifier notifier;
+	struct rcu_head rcu; /* the struct is freed after a grace period: see mmirror_locate */
 	struct mmirror_file *mf;
 	struct kref ref; /* the region set's, plus one per mapping of the table */
 	unsigned long hva;
@@ -46,6 +54,8 @@ struct mmirror_ring_state {
 	bool pending; /* pend holds ageing callbacks not stored yet (mmirror_ring.c) */
 	struct mmirror_event pend;
 	wait_queue_head_t wait;
+	struct delayed_work wake_work; /* a sleeping reader's wake, deferred (mmirror_ring.c) */
+	bool closing; /* under lock: the file is being released, nothing wakes any more */
 };
 
 struct mmirror_file {
@@ -55,6 +65,11 @@ struct mmirror_file {
 	spinlock_t lock;
 	struct mmirror_shadow *regions[MMIRROR_MAX_REGIONS];
 	unsigned int nregions;
+	/* under mf->lock, read without it: slots in use are below slots_end */
+	unsigned int slots_end;
+	/* under mf->lock, read without it: every region lies in hva [span_start, span_end) */
+	unsigned long span_start, span_end;
+	unsigned int hint; /* the slot of mmirror_locate's last hit, written racily */
 	u64 total_size;
 	bool show_pfn;
 	bool released;
@@ -80,6 +95,7 @@ void *mmirror_alloc_user(unsigned long bytes);
 /* ring */
 int mmirror_ring_init(struct mmirror_ring_state *ring, u32 nrec);
 void mmirror_ring_free(struct mmirror_ring_state *ring);
+void mmirror_ring_close(struct mmirror_ring_state *ring);
 void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev);
 bool mmirror_ring_readable(struct mmirror_file *mf);
 

@@ -117,6 +117,7 @@ static int mmirror_file_release(struct inode *inode, struct file *file)
 {
 	struct mmirror_file *mf = file->private_data;
 
+	mmirror_ring_close(&mf->ring);
 	mmirror_del_all_regions(mf);
 	mmu_notifier_put(&mf->mn);
 	return 0;

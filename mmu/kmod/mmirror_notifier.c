@@ -13,28 +13,54 @@ static bool mmirror_no_young;
 module_param_named(no_young, mmirror_no_young, bool, 0644);
 MODULE_PARM_DESC(no_young, "Ageing callbacks always answer 'not young' (comparison runs)");
 
-/* Finds the first region hva [start, end) touches and fills ev's gpa range from it. */
+static void mmirror_locate_fill(struct mmirror_shadow *r, unsigned long start, unsigned long end,
+				struct mmirror_event *ev)
+{
+	unsigned long s = max(start, r->hva), e = min(end, r->hva + r->size);
+
+	ev->gpa_start = r->gpa + (s - r->hva);
+	ev->gpa_end = r->gpa + (e - r->hva);
+	ev->region = r->id;
+}
+
+/*
+ * Finds the first region (in slot order) that hva [start, end) touches and fills ev's gpa range
+ * from it. Runs with or without mf->lock: see mmirror.h for how regions are read lock-free. Most
+ * callbacks of a VMM are outside every region (its own heap and stacks) and are turned away by
+ * the span of all regions; a range inside the region of the last hit is answered without a scan
+ * (regions never overlap, so it touches no other); only the slots in use are scanned. A callback
+ * racing with ADD_REGION or DEL_REGION may or may not see that region, as with the lock.
+ */
 static bool mmirror_locate(struct mmirror_file *mf, unsigned long start, unsigned long end,
 			   struct mmirror_event *ev)
 {
-	unsigned int i;
+	struct mmirror_shadow *r;
+	unsigned int i, n;
+	bool hit = false;
 
-	for (i = 0; i < MMIRROR_MAX_REGIONS; i++) {
-		struct mmirror_shadow *r = mf->regions[i];
-		unsigned long s, e;
-
-		if (!r)
-			continue;
-		s = max(start, r->hva);
-		e = min(end, r->hva + r->size);
-		if (s >= e)
-			continue;
-		ev->gpa_start = r->gpa + (s - r->hva);
-		ev->gpa_end = r->gpa + (e - r->hva);
-		ev->region = r->id;
-		return true;
+	if (end <= READ_ONCE(mf->span_start) || start >= READ_ONCE(mf->span_end))
+		return false;
+	rcu_read_lock();
+	/* Dependency-ordered after the publisher's smp_store_release (READ_ONCE suffices). */
+	r = READ_ONCE(mf->regions[READ_ONCE(mf->hint) % MMIRROR_MAX_REGIONS]);
+	if (r && start >= r->hva && end <= r->hva + r->size) {
+		mmirror_locate_fill(r, start, end, ev);
+		hit = true;
+		goto out;
 	}
-	return false;
+	n = min_t(unsigned int, READ_ONCE(mf->slots_end), MMIRROR_MAX_REGIONS);
+	for (i = 0; i < n; i++) {
+		r = READ_ONCE(mf->regions[i]);
+		if (!r || max(start, r->hva) >= min(end, r->hva + r->size))
+			continue;
+		mmirror_locate_fill(r, start, end, ev);
+		WRITE_ONCE(mf->hint, i);
+		hit = true;
+		break;
+	}
+out:
+	rcu_read_unlock();
+	return hit;
 }
 
 /* Whether ageing answers for whole huge mappings; the planted bugs (issue 14) do not, or half. */
@@ -148,7 +174,11 @@ static mmirror_young_t mmirror_test_young(struct mmu_notifier *mn, struct mm_str
 	return mmirror_age(mn, address, address + PAGE_SIZE, MMIRROR_CB_TEST_YOUNG, false);
 }
 
-/* Logs a callback that changes no state here, if it touches a region. */
+/*
+ * Logs a callback that changes no state here, if it touches a region. No mf->lock: the region
+ * lookup is lock-free (mmirror_locate), so a callback outside every region costs a counter and
+ * two loads.
+ */
 static void mmirror_trace(struct mmirror_file *mf, unsigned long start, unsigned long end,
 			  enum mmirror_callback cb, u8 event, bool blockable)
 {
@@ -159,16 +189,15 @@ static void mmirror_trace(struct mmirror_file *mf, unsigned long start, unsigned
 		.event = event,
 		.flags = blockable ? MMIRROR_EVF_BLOCKABLE : 0,
 	};
-	bool hit;
+	u64 flags = READ_ONCE(mf->flags);
 
 	atomic64_inc(&mf->callbacks[cb]);
-	if ((cb == MMIRROR_CB_RANGE_START || cb == MMIRROR_CB_RANGE_END) &&
-	    (READ_ONCE(mf->flags) & MMIRROR_F_NO_TRACE))
+	if (flags & MMIRROR_F_NO_RING)
 		return;
-	spin_lock(&mf->lock);
-	hit = mmirror_locate(mf, start, end, &ev);
-	spin_unlock(&mf->lock);
-	if (hit)
+	if ((cb == MMIRROR_CB_RANGE_START || cb == MMIRROR_CB_RANGE_END) &&
+	    (flags & MMIRROR_F_NO_TRACE))
+		return;
+	if (mmirror_locate(mf, start, end, &ev))
 		mmirror_ring_log(mf, &ev);
 }
 

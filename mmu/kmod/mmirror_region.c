@@ -82,7 +82,8 @@ static void mmirror_region_free(struct kref *ref)
 
 	vfree(r->table);
 	bitmap_free(r->filled);
-	kfree(r);
+	/* mmirror_locate may still be reading hva, size, gpa and id under rcu_read_lock() */
+	kfree_rcu(r, rcu);
 	atomic_dec(&mmirror_live_regions);
 }
 
@@ -176,11 +177,14 @@ static void mmirror_clear_yield(struct mmirror_file *mf, u64 *locked_since)
  * Clears the entries for hva [start, end) (inside the region), widened to whole huge pages where
  * the edge entries are huge. Called with mf->lock held. Fills ev's gpa range and page count.
  * Chunks that populate never filled since they were last cleared whole are skipped, so the cost
- * follows what is present, not the size of the range. With locked_since (blockable callers
- * only) the lock may be dropped between chunks.
+ * follows what is present, not the size of the range. With locked_since, the stretch under
+ * the lock is timed from the first filled chunk on (*locked_since 0: not started; a clear that
+ * finds no chunk filled is a few bit tests, and two clock reads were most of its cost), and with
+ * yield (blockable callers only) the lock may be dropped between chunks.
  */
 static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
-				   struct mmirror_event *ev, u64 *locked_since, bool downgrade)
+				   struct mmirror_event *ev, u64 *locked_since, bool yield,
+				   bool downgrade)
 {
 	unsigned long i0 = (start - r->hva) >> PAGE_SHIFT;
 	unsigned long i1 = (end - r->hva + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -211,6 +215,8 @@ static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start
 #endif
 		if (!test_bit(c, r->filled))
 			continue;
+		if (locked_since && !*locked_since)
+			*locked_since = local_clock();
 		/* Only a clear of the whole chunk proves it empty. */
 		if (!downgrade && i == c * MMIRROR_CHUNK &&
 		    (next == (c + 1) * MMIRROR_CHUNK || next == r->size >> PAGE_SHIFT))
@@ -225,7 +231,7 @@ static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start
 			if (xchg(&r->table[i], cause) & MMIRROR_PTE_PRESENT)
 				pages++;
 		}
-		if (locked_since && next < i1)
+		if (yield && next < i1)
 			mmirror_clear_yield(r->mf, locked_since);
 	}
 	ev->gpa_start = r->gpa + ((u64)i0 << PAGE_SHIFT);
@@ -237,7 +243,7 @@ static void __mmirror_region_clear(struct mmirror_shadow *r, unsigned long start
 void mmirror_region_clear(struct mmirror_shadow *r, unsigned long start, unsigned long end,
 			  struct mmirror_event *ev)
 {
-	__mmirror_region_clear(r, start, end, ev, NULL, false);
+	__mmirror_region_clear(r, start, end, ev, NULL, false, false);
 }
 
 static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
@@ -255,7 +261,7 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 	};
 	bool blockable = mmu_notifier_range_blockable(range);
 	bool downgrade = mmirror_downgrades(range);
-	u64 since;
+	u64 since = 0;
 
 #ifdef MMIRROR_BUG_EVENTS_SKIPPED
 	if (range->event == MMU_NOTIFY_PROTECTION_VMA ||
@@ -278,15 +284,15 @@ static bool mmirror_invalidate(struct mmu_interval_notifier *ni,
 #endif
 	/* Only a spinlock, dropped only when blockable: the OOM reaper may not block. */
 	spin_lock(&mf->lock);
-	since = local_clock();
 #ifdef MMIRROR_BUG_ALLOC_UNDER_LOCK
 	/* Planted: an allocation that may sleep, under a spinlock (might_sleep's report). */
 	kfree(kmalloc(64, GFP_KERNEL));
 #endif
 	mmu_interval_set_seq(ni, cur_seq);
 	if (start < end)
-		__mmirror_region_clear(r, start, end, &ev, blockable ? &since : NULL, downgrade);
-	mmirror_note_locked(mf, since);
+		__mmirror_region_clear(r, start, end, &ev, &since, blockable, downgrade);
+	if (since)
+		mmirror_note_locked(mf, since);
 	spin_unlock(&mf->lock);
 
 	atomic64_inc(&mf->callbacks[MMIRROR_CB_INVALIDATE]);
@@ -365,15 +371,37 @@ static struct mmirror_shadow *mmirror_region_alloc(struct mmirror_file *mf,
 	return r;
 }
 
+/* After a change to the region set, under mf->lock: what mmirror_locate reads without it. */
+static void mmirror_regions_changed(struct mmirror_file *mf)
+{
+	unsigned long lo = ULONG_MAX, hi = 0;
+	unsigned int i, end = 0;
+
+	lockdep_assert_held(&mf->lock);
+	for (i = 0; i < MMIRROR_MAX_REGIONS; i++) {
+		struct mmirror_shadow *r = mf->regions[i];
+
+		if (!r)
+			continue;
+		lo = min(lo, r->hva);
+		hi = max(hi, r->hva + r->size);
+		end = i + 1;
+	}
+	WRITE_ONCE(mf->span_start, lo);
+	WRITE_ONCE(mf->span_end, hi);
+	WRITE_ONCE(mf->slots_end, end);
+}
+
 static void mmirror_region_unlink(struct mmirror_file *mf, struct mmirror_shadow *r)
 {
 	unsigned long i, n = r->size >> PAGE_SHIFT;
 	u64 cause = mmirror_cause(MMIRROR_EV_UNMAP);
 
 	spin_lock(&mf->lock);
-	mf->regions[r->id] = NULL;
+	WRITE_ONCE(mf->regions[r->id], NULL);
 	mf->nregions--;
 	mf->total_size -= r->size;
+	mmirror_regions_changed(mf);
 	spin_unlock(&mf->lock);
 	/* Waits for a running invalidate of this region; none comes after. */
 	mmu_interval_notifier_remove(&r->notifier);
@@ -416,7 +444,9 @@ long mmirror_add_region(struct mmirror_file *mf, struct mmirror_region __user *a
 		goto out;
 	}
 	spin_lock(&mf->lock);
-	mf->regions[slot] = r;
+	/* Lock-free readers (mmirror_locate) see the fields set above once they see r. */
+	smp_store_release(&mf->regions[slot], r);
+	mmirror_regions_changed(mf);
 	mf->nregions++;
 	mf->total_size += r->size;
 	spin_unlock(&mf->lock);

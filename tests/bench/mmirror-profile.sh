@@ -14,10 +14,13 @@ t=/sys/kernel/tracing
 echo 0 >$t/tracing_on
 echo nop >$t/current_tracer
 echo 131072 >$t/buffer_size_kb
+# mn_itree_*: the kernel's own work for interval notifiers (the mirror's regions), which a mm
+# with only KVM's plain notifier does not do.
 funcs=(mmirror_invalidate mmirror_ring_log mmirror_range_start mmirror_range_end
 	mmirror_clear_flush_young mmirror_clear_young mmirror_test_young
 	kvm_mmu_notifier_invalidate_range_start kvm_mmu_notifier_invalidate_range_end
-	kvm_mmu_notifier_clear_flush_young kvm_mmu_notifier_clear_young ktime_get)
+	kvm_mmu_notifier_clear_flush_young kvm_mmu_notifier_clear_young ktime_get
+	mn_itree_invalidate mn_itree_inv_end)
 : >$t/set_ftrace_filter
 for f in "${funcs[@]}"; do
 	echo "$f" >>$t/set_ftrace_filter 2>/dev/null || echo "note: $f cannot be traced here"
@@ -31,7 +34,7 @@ echo 1 >$t/tracing_on
 echo 0 >$t/tracing_on
 overrun=$(awk '/^overrun:/ { n += $2 } END { print n + 0 }' $t/per_cpu/cpu*/stats)
 awk -v overrun="$overrun" '
-/mmirror-bench: start/ { match($0, /start [a-z]+/); setup = substr($0, RSTART + 6, RLENGTH - 6); next }
+/mmirror-bench: start/ { match($0, /start [a-z-]+/); setup = substr($0, RSTART + 6, RLENGTH - 6); next }
 /mmirror-bench: end/ { setup = ""; next }
 setup == "" { next }
 {
