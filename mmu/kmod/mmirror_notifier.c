@@ -139,7 +139,7 @@ static mmirror_young_t mmirror_age(struct mmu_notifier *mn, unsigned long start,
 	atomic64_inc(&mf->callbacks[cb]);
 	spin_lock(&mf->lock);
 	hit = mmirror_locate(mf, start, end, &ev);
-	for (i = 0; hit && i < MMIRROR_MAX_REGIONS; i++)
+	for (i = 0; hit && i < mf->slots_end; i++) /* stable under mf->lock */
 		if (mf->regions[i])
 			young |= mmirror_age_region(mf->regions[i], start, end, clear, &ev.pages,
 						    &huge);
