@@ -63,17 +63,17 @@ static int hd_damon_write(const char *rel, const char *val)
 	return hd_write_path(path, val);
 }
 
+/* The first byte of a sysfs file, or 0. */
 static char hd_read_char(const char *path)
 {
-	char v[8] = "";
-	FILE *f = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char v = 0;
 
-	if (!f)
-		return 0;
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
-	return v[0];
+	if (fd >= 0 && read(fd, &v, 1) != 1)
+		v = 0;
+	if (fd >= 0)
+		close(fd);
+	return v;
 }
 
 static void hd_damon_off(void)
