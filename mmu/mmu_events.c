@@ -87,14 +87,16 @@ int mmu_format_event(char *buf, size_t size, const struct mmirror_event *ev)
 {
 	int n = snprintf(buf, size,
 			 "#%" PRIu64 " %s %s gpa [0x%" PRIx64 ", 0x%" PRIx64 ") hva [0x%" PRIx64
-			 ", 0x%" PRIx64 ") pages %u%s%s%s%s",
+			 ", 0x%" PRIx64 ") pages %u%s%s%s%s%s%s",
 			 (uint64_t)ev->seq, mmu_callback_name(ev->callback),
 			 mmu_event_type_name(ev->event), (uint64_t)ev->gpa_start,
 			 (uint64_t)ev->gpa_end, (uint64_t)ev->hva_start, (uint64_t)ev->hva_end,
 			 ev->pages, ev->flags & MMIRROR_EVF_BLOCKABLE ? " blockable" : "",
 			 ev->flags & MMIRROR_EVF_HUGE ? " huge" : "",
 			 ev->flags & MMIRROR_EVF_DOWNGRADE ? " downgrade" : "",
-			 ev->young ? " young" : "");
+			 ev->young ? " young" : "",
+			 ev->flags & MMIRROR_EVF_RANGE_START ? " +range_start" : "",
+			 ev->flags & MMIRROR_EVF_RANGE_END ? " +range_end" : "");
 	/* A merged ageing record says how many callbacks it stands for. */
 	if (n >= 0 && ev->calls > 1)
 		n += snprintf((size_t)n < size ? buf + n : NULL, (size_t)n < size ? size - n : 0,
@@ -119,12 +121,12 @@ void mmu_print_stats(FILE *f, const struct mmirror_stats *st)
 		"\nnonblockable=%" PRIu64 " pages_invalidated=%" PRIu64 " pages_downgraded=%" PRIu64
 		" young_answers=%" PRIu64 "\npopulates=%" PRIu64 " populate_pages=%" PRIu64
 		" populate_retries=%" PRIu64 "\nring_records=%" PRIu64 " ring_lost=%" PRIu64
-		" ring_merged=%" PRIu64 " regions=%" PRIu64 " released=%" PRIu64
-		"\nlive_files=%" PRIu64 " live_regions=%" PRIu64 "\n",
+		" ring_merged=%" PRIu64 " ring_folded=%" PRIu64 " regions=%" PRIu64
+		" released=%" PRIu64 "\nlive_files=%" PRIu64 " live_regions=%" PRIu64 "\n",
 		(uint64_t)st->nonblockable, (uint64_t)st->pages_invalidated,
 		(uint64_t)st->pages_downgraded, (uint64_t)st->young_answers,
 		(uint64_t)st->populates, (uint64_t)st->populate_pages,
 		(uint64_t)st->populate_retries, (uint64_t)st->ring_records, (uint64_t)st->ring_lost,
-		(uint64_t)st->ring_merged, (uint64_t)st->regions, (uint64_t)st->released,
-		(uint64_t)st->live_files, (uint64_t)st->live_regions);
+		(uint64_t)st->ring_merged, (uint64_t)st->ring_folded, (uint64_t)st->regions,
+		(uint64_t)st->released, (uint64_t)st->live_files, (uint64_t)st->live_regions);
 }

@@ -13,7 +13,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MMIRROR_API_VERSION 4
+#define MMIRROR_API_VERSION 5
 #define MMIRROR_DEVICE "/dev/mmirror"
 #define MMIRROR_IOC_MAGIC 0xB7
 
@@ -68,6 +68,9 @@ enum mmirror_callback {
 #define MMIRROR_EVF_BLOCKABLE (1U << 0)
 #define MMIRROR_EVF_HUGE (1U << 1) /* the range was widened to whole huge pages */
 #define MMIRROR_EVF_DOWNGRADE (1U << 2) /* entries made read-only, not cleared (pages: how many) */
+/* Version 5: an invalidate record that also stands for the plain notifier's range_start, and end */
+#define MMIRROR_EVF_RANGE_START (1U << 3)
+#define MMIRROR_EVF_RANGE_END (1U << 4)
 
 /*
  * One ring record, 64 bytes. gpa_* is clamped to the first region the range touches.
@@ -78,6 +81,13 @@ enum mmirror_callback {
  * time_ns the first one's. Every other record has calls 1. The module may hold the last ageing
  * record back for merging until the next record, a poll() of the file or GET_STATS: a reader
  * that does not wait in poll() polls with timeout 0 before it reads head.
+ *
+ * Version 5: the plain notifier's range_start and range_end that follow a region's invalidate of
+ * the same range, event and blockability, with nothing between, are folded into its record
+ * (MMIRROR_EVF_RANGE_START, MMIRROR_EVF_RANGE_END) instead of records of their own; the record
+ * may be held back until its range_end, as an ageing record is. A range_start or range_end record
+ * still comes where anything came between (another thread's callback, a reader's poll), for a
+ * range that touches more than one region, and where no region invalidation came first.
  */
 struct mmirror_event {
 	__u64 seq; /* 1, 2, ...; a jump of n means n - 1 records were lost */
@@ -171,7 +181,7 @@ struct mmirror_stats {
 	__u64 max_locked_ns; /* longest an invalidation held the file's spinlock in one stretch */
 	__u64 pages_downgraded; /* entries kept read-only instead of cleared (not in pages_invalidated) */
 	__u64 ring_merged; /* ageing callbacks merged into an earlier record (version 4) */
-	__u64 reserved[1];
+	__u64 ring_folded; /* range_start and range_end folded into invalidate records (version 5) */
 };
 
 /* Returns MMIRROR_API_VERSION. */

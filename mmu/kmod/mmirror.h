@@ -51,7 +51,7 @@ struct mmirror_ring_state {
 	u64 seq;
 	s64 clock_off; /* CLOCK_MONOTONIC - local_clock(), refreshed by readers */
 	u64 last_ns; /* the last record's time: times never go backwards */
-	bool pending; /* pend holds ageing callbacks not stored yet (mmirror_ring.c) */
+	bool pending; /* pend holds a record not stored yet (mmirror_ring.c) */
 	struct mmirror_event pend;
 	wait_queue_head_t wait;
 	struct delayed_work wake_work; /* a sleeping reader's wake, deferred (mmirror_ring.c) */
@@ -79,7 +79,7 @@ struct mmirror_file {
 	atomic64_t events[MMIRROR_EV_MAX];
 	atomic64_t nonblockable, pages_invalidated, young_answers;
 	atomic64_t populates, populate_pages, populate_retries;
-	atomic64_t ring_records, ring_lost, ring_merged;
+	atomic64_t ring_records, ring_lost, ring_merged, ring_folded;
 	atomic64_t max_locked_ns, pages_downgraded;
 };
 

@@ -142,6 +142,7 @@ static void mmirror_get_stats(struct mmirror_file *mf, struct mmirror_stats *st)
 	st->ring_records = atomic64_read(&mf->ring_records);
 	st->ring_lost = atomic64_read(&mf->ring_lost);
 	st->ring_merged = atomic64_read(&mf->ring_merged);
+	st->ring_folded = atomic64_read(&mf->ring_folded);
 	st->max_locked_ns = atomic64_read(&mf->max_locked_ns);
 	st->pages_downgraded = atomic64_read(&mf->pages_downgraded);
 	st->regions = READ_ONCE(mf->nregions);

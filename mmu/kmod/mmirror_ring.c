@@ -13,6 +13,11 @@
  * record (order is kept) and whenever a reader asks (poll, GET_STATS), so a reader never waits for
  * it; a merge wakes a sleeping reader as a store would.
  *
+ * A region invalidation is held back the same way, so that the plain notifier's range_start and
+ * range_end of the same invalidation fold into its record as flags (mmirror_ring_fold): one record
+ * where there were three, with every fact of the three (the start and end records repeated the
+ * invalidation's range, event and blockability, and carried no pages).
+ *
  * A reader sleeping in poll() is woken at most once a jiffy (ring->wake_work), or at once when a
  * quarter of the ring is waiting. Woken for every record, the reader (the VMM's loop) drained one
  * record per wake-up, with a clock read in each poll: a CPU shared with the notifier's caller
@@ -125,21 +130,67 @@ static bool mmirror_ring_store(struct mmirror_file *mf, struct mmirror_event *ev
 	return false;
 }
 
-static bool mmirror_ring_mergeable(const struct mmirror_event *pend, const struct mmirror_event *ev)
-{
-	return pend->callback == ev->callback && pend->event == ev->event &&
-	       pend->flags == ev->flags && pend->young == ev->young && pend->region == ev->region &&
-	       pend->hva_end == ev->hva_start && pend->gpa_end == ev->gpa_start &&
-	       pend->calls < U32_MAX && (u64)pend->pages + ev->pages <= U32_MAX;
-}
-
-static bool mmirror_ring_coalesces(const struct mmirror_event *ev)
+static bool mmirror_ring_ages(const struct mmirror_event *ev)
 {
 	return ev->callback == MMIRROR_CB_CLEAR_FLUSH_YOUNG ||
 	       ev->callback == MMIRROR_CB_CLEAR_YOUNG || ev->callback == MMIRROR_CB_TEST_YOUNG;
 }
 
-/* Stores the held ageing record, if any. Under ring->lock. */
+static bool mmirror_ring_mergeable(const struct mmirror_event *pend, const struct mmirror_event *ev)
+{
+	return mmirror_ring_ages(ev) && pend->callback == ev->callback &&
+	       pend->event == ev->event && pend->flags == ev->flags && pend->young == ev->young &&
+	       pend->region == ev->region && pend->hva_end == ev->hva_start &&
+	       pend->gpa_end == ev->gpa_start && pend->calls < U32_MAX &&
+	       (u64)pend->pages + ev->pages <= U32_MAX;
+}
+
+/*
+ * The flag that folds ev (the plain notifier's range_start or range_end) into the held record of
+ * the region invalidation it belongs to, or 0. The kernel calls interval notifiers before plain
+ * ones, so an invalidation of one region arrives as invalidate, range_start, range_end, all with
+ * its range, event and blockability: the start folds into an invalidate that has neither flag,
+ * the end into one that has the start. Anything else between them (another thread's callback)
+ * stores the held record first, and the start or end gets a record of its own.
+ */
+static u8 mmirror_ring_fold(const struct mmirror_event *pend, const struct mmirror_event *ev)
+{
+	u8 flag, want;
+
+	if (ev->callback == MMIRROR_CB_RANGE_START) {
+		flag = MMIRROR_EVF_RANGE_START;
+		want = 0;
+	} else if (ev->callback == MMIRROR_CB_RANGE_END) {
+		flag = MMIRROR_EVF_RANGE_END;
+		want = MMIRROR_EVF_RANGE_START;
+	} else {
+		return 0;
+	}
+	if (pend->callback != MMIRROR_CB_INVALIDATE ||
+	    (pend->flags & (MMIRROR_EVF_RANGE_START | MMIRROR_EVF_RANGE_END)) != want)
+		return 0;
+#ifndef MMIRROR_BUG_FOLD_ANY_RANGE
+	if (pend->hva_start != ev->hva_start || pend->hva_end != ev->hva_end)
+		return 0;
+#endif
+	if (pend->event != ev->event || pend->region != ev->region ||
+	    (pend->flags & MMIRROR_EVF_BLOCKABLE) != (ev->flags & MMIRROR_EVF_BLOCKABLE))
+		return 0;
+	return flag;
+}
+
+/*
+ * Whether ev is held back: ageing records for merging, a region invalidation for folding its
+ * range_start and range_end (unless the reader asked for no such records).
+ */
+static bool mmirror_ring_holds(const struct mmirror_event *ev, u64 flags)
+{
+	if (ev->callback == MMIRROR_CB_INVALIDATE)
+		return !(flags & MMIRROR_F_NO_TRACE);
+	return mmirror_ring_ages(ev);
+}
+
+/* Stores the held record, if any. Under ring->lock. */
 static void mmirror_ring_commit(struct mmirror_file *mf)
 {
 	struct mmirror_ring_state *ring = &mf->ring;
@@ -171,9 +222,11 @@ bool mmirror_ring_readable(struct mmirror_file *mf)
 void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 {
 	struct mmirror_ring_state *ring = &mf->ring;
+	u64 flags = READ_ONCE(mf->flags);
 	bool wake_now = false;
+	u8 fold;
 
-	if (READ_ONCE(mf->flags) & MMIRROR_F_NO_RING)
+	if (flags & MMIRROR_F_NO_RING)
 		return;
 	ev->calls = 1;
 	/*
@@ -181,7 +234,14 @@ void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 	 * need to pay for turning interrupts off on every record.
 	 */
 	spin_lock(&ring->lock);
-	if (ring->pending && mmirror_ring_mergeable(&ring->pend, ev)) {
+	fold = ring->pending ? mmirror_ring_fold(&ring->pend, ev) : 0;
+	if (fold) {
+		ring->pend.flags |= fold;
+		atomic64_inc(&mf->ring_folded);
+		/* The invalidation is over: nothing more folds into it. */
+		if (fold == MMIRROR_EVF_RANGE_END)
+			mmirror_ring_commit(mf);
+	} else if (ring->pending && mmirror_ring_mergeable(&ring->pend, ev)) {
 		ring->pend.hva_end = ev->hva_end;
 		ring->pend.gpa_end = ev->gpa_end;
 		ring->pend.pages += ev->pages;
@@ -190,7 +250,7 @@ void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 	} else {
 		mmirror_ring_commit(mf);
 		/* Times are taken under the lock, so that they follow sequence numbers. */
-		if (mmirror_ring_coalesces(ev)) {
+		if (mmirror_ring_holds(ev, flags)) {
 			ev->time_ns = mmirror_ring_time(ring);
 			ring->pend = *ev;
 			WRITE_ONCE(ring->pending, true);

@@ -39,6 +39,11 @@ int main(void)
 	n = mmu_format_event(buf, 8, &ev);
 	ok(n > 8 && strlen(buf) == 7, "format truncates safely");
 	ok(!strstr(buf, "calls"), "one callback: no count");
+	ev.flags |= MMIRROR_EVF_RANGE_START | MMIRROR_EVF_RANGE_END;
+	mmu_format_event(buf, sizeof(buf), &ev);
+	ok(strstr(buf, "pages 512 blockable huge +range_start +range_end") != NULL,
+	   "a folded record names the callbacks it stands for: %s", buf);
+	ev.flags &= ~(MMIRROR_EVF_RANGE_START | MMIRROR_EVF_RANGE_END);
 	{
 		struct mmirror_event merged = {
 			.seq = 9,

@@ -132,6 +132,7 @@ int main(void)
 	a->ring = true;
 	a->ring_records = 300;
 	a->ring_merged = 7;
+	a->ring_folded = 11;
 	b->name = "thp";
 	b->ran = true;
 	b->failures = 2;
@@ -147,6 +148,7 @@ int main(void)
 	c->ring = true;
 	c->ring_records = 20;
 	c->ring_merged = 900;
+	c->ring_folded = 2;
 	c->ring_lost = 4;
 	k->name = "ksm";
 	k->ran = true;
@@ -189,7 +191,8 @@ int main(void)
 	ok(strstr(text, "\"migrate\": {\"calls\": 9, \"to_node0\": 1000, \"to_node1\": 2000, "
 			"\"stayed\": 4}") != NULL,
 	   "migrate figures");
-	ok(strstr(text, "\"ring\": {\"records\": 300, \"merged\": 7, \"lost\": 0}") != NULL &&
+	ok(strstr(text, "\"ring\": {\"records\": 300, \"merged\": 7, \"folded\": 11, "
+			"\"lost\": 0}") != NULL &&
 		   count(text, "\"ring\": {") == 2,
 	   "ring figures where the mirror was on");
 	ok(count(text, "\"ksm\": {") == 1 && count(text, "\"migrate\": {") == 1,
@@ -204,9 +207,9 @@ int main(void)
 	free(text);
 
 	text = render_with(&run, stress_print_summary);
-	ok(text && strstr(text,
-			  "\nring: 320 records, 907 ageing callbacks merged into them, 4 lost "
-			  "(ageing 4)\n"),
+	ok(text && strstr(text, "\nring: 320 records, 907 ageing callbacks merged and 13 range "
+				"starts and "
+				"ends folded into them, 4 lost (ageing 4)\n"),
 	   "the summary sums the ring and names the scenarios that lost records");
 	free(text);
 	text = render_with(&run, stress_print_coverage);

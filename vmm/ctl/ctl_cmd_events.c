@@ -48,14 +48,16 @@ static void event_line(struct ctl_out *o, enum ctl_format fmt, const struct mmir
 		   "{\"seq\":%llu,\"time_ns\":%llu,\"callback\":\"%s\",\"event\":\"%s\","
 		   "\"gpa_start\":%llu,\"gpa_end\":%llu,\"hva_start\":%llu,\"hva_end\":%llu,"
 		   "\"pages\":%u,\"blockable\":%s,\"huge\":%s,\"young\":%u,\"downgrade\":%s,"
-		   "\"calls\":%u}",
+		   "\"calls\":%u,\"range_start\":%s,\"range_end\":%s}",
 		   (unsigned long long)ev->seq, (unsigned long long)ev->time_ns,
 		   mmu_callback_name(ev->callback), mmu_event_type_name(ev->event),
 		   (unsigned long long)ev->gpa_start, (unsigned long long)ev->gpa_end,
 		   (unsigned long long)ev->hva_start, (unsigned long long)ev->hva_end, ev->pages,
 		   ev->flags & MMIRROR_EVF_BLOCKABLE ? "true" : "false",
 		   ev->flags & MMIRROR_EVF_HUGE ? "true" : "false", ev->young,
-		   ev->flags & MMIRROR_EVF_DOWNGRADE ? "true" : "false", ev->calls);
+		   ev->flags & MMIRROR_EVF_DOWNGRADE ? "true" : "false", ev->calls,
+		   ev->flags & MMIRROR_EVF_RANGE_START ? "true" : "false",
+		   ev->flags & MMIRROR_EVF_RANGE_END ? "true" : "false");
 }
 
 /* Writes matching records from f->cursor on, and a note for any the hub dropped meanwhile. */

@@ -178,12 +178,14 @@ static void stress_ring_line(struct stress_ctx *c)
 	c->res->ring = true;
 	c->res->ring_records = st.ring_records;
 	c->res->ring_merged = st.ring_merged;
+	c->res->ring_folded = st.ring_folded;
 	c->res->ring_lost = st.ring_lost;
 	fprintf(stderr,
-		"stress: %s: ring: %llu records, %llu ageing callbacks merged into them, %llu "
-		"lost\n",
+		"stress: %s: ring: %llu records, %llu ageing callbacks merged and %llu range "
+		"starts and ends folded into them, %llu lost\n",
 		c->sc->name, (unsigned long long)st.ring_records,
-		(unsigned long long)st.ring_merged, (unsigned long long)st.ring_lost);
+		(unsigned long long)st.ring_merged, (unsigned long long)st.ring_folded,
+		(unsigned long long)st.ring_lost);
 	/* The reader's own count of sequence gaps: the same losses, seen from the other side. */
 	if (mmu_seq_gaps(c->mmu) || st.ring_lost)
 		fprintf(stderr,
@@ -198,9 +200,16 @@ static void stress_event(void *opaque, const struct mmirror_event *ev)
 	struct stress_ctx *c = opaque;
 	struct stress_result *r = c->res;
 
-	/* A merged ageing record stands for several callbacks (calls): the table counts callbacks. */
+	/*
+	 * A merged ageing record stands for several callbacks (calls), a folded invalidation for
+	 * its range_start and range_end too: the table counts callbacks.
+	 */
 	if (ev->callback < STRESS_NR_CB)
 		r->events[ev->callback][stress_ev_index(ev->event)] += ev->calls ? ev->calls : 1;
+	if (ev->flags & MMIRROR_EVF_RANGE_START)
+		r->events[MMIRROR_CB_RANGE_START][stress_ev_index(ev->event)]++;
+	if (ev->flags & MMIRROR_EVF_RANGE_END)
+		r->events[MMIRROR_CB_RANGE_END][stress_ev_index(ev->event)]++;
 	if (ev->callback != MMIRROR_CB_INVALIDATE || !(ev->flags & MMIRROR_EVF_HUGE))
 		return;
 	r->checks++;

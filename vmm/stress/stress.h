@@ -60,7 +60,7 @@ struct stress_result {
 	uint64_t kept, repopulated;
 	/* the mirror's ring (GET_STATS at the end): records stored, ageing callbacks merged, lost */
 	bool ring;
-	uint64_t ring_records, ring_merged, ring_lost;
+	uint64_t ring_records, ring_merged, ring_folded, ring_lost;
 	char fail_text[STRESS_MAX_FAIL_TEXT]; /* the first failure, or why it was skipped */
 };
 

@@ -112,7 +112,7 @@ uint64_t stress_total_failures(const struct stress_run *run)
 /* The mirror's ring over the run: zero lost is the goal; merged ageing callbacks say why. */
 static void print_ring(FILE *f, const struct stress_run *run)
 {
-	uint64_t records = 0, merged = 0, lost = 0;
+	uint64_t records = 0, merged = 0, folded = 0, lost = 0;
 	bool any = false;
 
 	for (unsigned int i = 0; i < run->nr_results; i++) {
@@ -123,14 +123,15 @@ static void print_ring(FILE *f, const struct stress_run *run)
 		any = true;
 		records += r->ring_records;
 		merged += r->ring_merged;
+		folded += r->ring_folded;
 		lost += r->ring_lost;
 	}
 	if (!any)
 		return;
 	fprintf(f,
-		"ring: %" PRIu64 " records, %" PRIu64 " ageing callbacks merged into them, %" PRIu64
-		" lost",
-		records, merged, lost);
+		"ring: %" PRIu64 " records, %" PRIu64 " ageing callbacks merged and %" PRIu64
+		" range starts and ends folded into them, %" PRIu64 " lost",
+		records, merged, folded, lost);
 	any = false;
 	for (unsigned int i = 0; i < run->nr_results; i++) {
 		const struct stress_result *r = &run->result[i];
@@ -322,8 +323,8 @@ static void json_result(FILE *f, const struct stress_result *r)
 	if (r->ring)
 		fprintf(f,
 			", \"ring\": {\"records\": %" PRIu64 ", \"merged\": %" PRIu64
-			", \"lost\": %" PRIu64 "}",
-			r->ring_records, r->ring_merged, r->ring_lost);
+			", \"folded\": %" PRIu64 ", \"lost\": %" PRIu64 "}",
+			r->ring_records, r->ring_merged, r->ring_folded, r->ring_lost);
 	fprintf(f, ", \"events\": ");
 	json_events(f, r->events);
 	fprintf(f, "}");

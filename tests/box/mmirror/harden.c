@@ -30,6 +30,8 @@
  *   age-huge       ageing a PMD-mapped THP (DAMON drives test_young and clear_young at
  *                  unaligned addresses): test_young answers for the whole huge mapping, and
  *                  clear_young clears all of its A bits (hole 8); a skip where DAMON is absent
+ *   ring-fold      an invalidation's range_start and range_end fold into its record, and with
+ *                  two threads' callbacks interleaved no fact moves between pages (harden_fold.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -593,6 +595,7 @@ static const struct {
 	{ "munmap-4g", hd_munmap_4g },
 	{ "install-hostile", hd_install_hostile },
 	{ "age-huge", hd_age_huge },
+	{ "ring-fold", hd_ring_fold },
 };
 
 int main(int argc, char **argv)

@@ -10,5 +10,6 @@ void hd_count(struct mt *t, int *present, int *writable);
 
 int hd_install_hostile(void);
 int hd_age_huge(void);
+int hd_ring_fold(void);
 
 #endif
