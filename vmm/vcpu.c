@@ -97,8 +97,6 @@ static void vcpu_pio(struct vcpu *v)
 	const struct vm_pio *h =
 		pio_lookup(&v->pio_cache, v->vm->pio, &v->vm->nr_pio, run->io.port);
 
-	if (h && !h->fn)
-		h = NULL;
 	/* The fast case: an OUT nobody owns, such as a Linux guest's 0x80 delay. */
 	if (!h && write)
 		return;

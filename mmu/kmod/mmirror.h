@@ -56,6 +56,8 @@ struct mmirror_ring_state {
 	wait_queue_head_t wait;
 	struct delayed_work wake_work; /* a sleeping reader's wake, deferred (mmirror_ring.c) */
 	bool closing; /* under lock: the file is being released, nothing wakes any more */
+	/* under lock (no atomics on the path of every callback), read without it by GET_STATS */
+	u64 stored, lost, merged, folded;
 };
 
 struct mmirror_file {
@@ -79,7 +81,6 @@ struct mmirror_file {
 	atomic64_t events[MMIRROR_EV_MAX];
 	atomic64_t nonblockable, pages_invalidated, young_answers;
 	atomic64_t populates, populate_pages, populate_retries;
-	atomic64_t ring_records, ring_lost, ring_merged, ring_folded;
 	atomic64_t max_locked_ns, pages_downgraded;
 };
 

@@ -139,10 +139,10 @@ static void mmirror_get_stats(struct mmirror_file *mf, struct mmirror_stats *st)
 	st->populates = atomic64_read(&mf->populates);
 	st->populate_pages = atomic64_read(&mf->populate_pages);
 	st->populate_retries = atomic64_read(&mf->populate_retries);
-	st->ring_records = atomic64_read(&mf->ring_records);
-	st->ring_lost = atomic64_read(&mf->ring_lost);
-	st->ring_merged = atomic64_read(&mf->ring_merged);
-	st->ring_folded = atomic64_read(&mf->ring_folded);
+	st->ring_records = READ_ONCE(mf->ring.stored);
+	st->ring_lost = READ_ONCE(mf->ring.lost);
+	st->ring_merged = READ_ONCE(mf->ring.merged);
+	st->ring_folded = READ_ONCE(mf->ring.folded);
 	st->max_locked_ns = atomic64_read(&mf->max_locked_ns);
 	st->pages_downgraded = atomic64_read(&mf->pages_downgraded);
 	st->regions = READ_ONCE(mf->nregions);

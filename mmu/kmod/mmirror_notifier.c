@@ -131,21 +131,21 @@ static mmirror_young_t mmirror_age(struct mmu_notifier *mn, unsigned long start,
 		.event = MMIRROR_EV_NONE,
 		.flags = MMIRROR_EVF_BLOCKABLE,
 	};
-	bool young = false, hit;
+	bool young = false;
 	unsigned int i;
 	u8 huge = 0;
 
 	BUILD_BUG_ON(MMIRROR_PTE_ACCESSED != 1ULL << 8);
 	atomic64_inc(&mf->callbacks[cb]);
+	/* Lock-free: a range outside every region (the VMM's own memory) takes no lock. */
+	if (!mmirror_locate(mf, start, end, &ev))
+		return 0;
 	spin_lock(&mf->lock);
-	hit = mmirror_locate(mf, start, end, &ev);
-	for (i = 0; hit && i < mf->slots_end; i++) /* stable under mf->lock */
+	for (i = 0; i < mf->slots_end; i++) /* stable under mf->lock */
 		if (mf->regions[i])
 			young |= mmirror_age_region(mf->regions[i], start, end, clear, &ev.pages,
 						    &huge);
 	spin_unlock(&mf->lock);
-	if (!hit)
-		return 0;
 	/* ageing callbacks run under the PT lock or RCU: never blockable */
 	ev.flags = huge;
 	ev.young = young;

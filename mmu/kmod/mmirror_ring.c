@@ -56,6 +56,10 @@ int mmirror_ring_init(struct mmirror_ring_state *ring, u32 nrec)
 	ring->records = (struct mmirror_event *)((char *)ring->shared + PAGE_SIZE);
 	ring->nrec = nrec;
 	ring->head = 0;
+	ring->stored = 0;
+	ring->lost = 0;
+	ring->merged = 0;
+	ring->folded = 0;
 	ring->seq = 0;
 	ring->pending = false;
 	ring->clock_off = ktime_get_ns() - local_clock();
@@ -122,11 +126,11 @@ static bool mmirror_ring_store(struct mmirror_file *mf, struct mmirror_event *ev
 		ring->head++;
 		/* Pairs with the reader's acquire load of head: the record is visible first. */
 		smp_store_release(&ring->shared->head, ring->head);
-		atomic64_inc(&mf->ring_records);
+		WRITE_ONCE(ring->stored, ring->stored + 1);
 		return true;
 	}
 	WRITE_ONCE(ring->shared->lost, READ_ONCE(ring->shared->lost) + 1);
-	atomic64_inc(&mf->ring_lost);
+	WRITE_ONCE(ring->lost, ring->lost + 1);
 	return false;
 }
 
@@ -237,16 +241,20 @@ void mmirror_ring_log(struct mmirror_file *mf, struct mmirror_event *ev)
 	fold = ring->pending ? mmirror_ring_fold(&ring->pend, ev) : 0;
 	if (fold) {
 		ring->pend.flags |= fold;
-		atomic64_inc(&mf->ring_folded);
+		WRITE_ONCE(ring->folded, ring->folded + 1);
 		/* The invalidation is over: nothing more folds into it. */
 		if (fold == MMIRROR_EVF_RANGE_END)
 			mmirror_ring_commit(mf);
-	} else if (ring->pending && mmirror_ring_mergeable(&ring->pend, ev)) {
+		spin_unlock(&ring->lock);
+		/* No wake-up to arrange: holding the invalidation did, and a poll since stored it. */
+		return;
+	}
+	if (ring->pending && mmirror_ring_mergeable(&ring->pend, ev)) {
 		ring->pend.hva_end = ev->hva_end;
 		ring->pend.gpa_end = ev->gpa_end;
 		ring->pend.pages += ev->pages;
 		ring->pend.calls++;
-		atomic64_inc(&mf->ring_merged);
+		WRITE_ONCE(ring->merged, ring->merged + 1);
 	} else {
 		mmirror_ring_commit(mf);
 		/* Times are taken under the lock, so that they follow sequence numbers. */
