@@ -9,9 +9,13 @@
  *
  * The two libraries are loaded on first use (dlopen), not at every launch: a test guest never
  * decompresses anything, and ld.so mapping and relocating them (libzstd alone is 760 KiB) was
- * about 5 ms of a launch in the box. They are in every Debian system (dpkg needs both).
+ * about 5 ms of a launch in the box. They are in every Debian system (dpkg needs both). A static
+ * mirrorvm (meson -Dstatic_pie, MIRRORVM_STATIC_DECODERS) has them linked in instead: there is
+ * no ld.so to load them, and their pages are only read when a bzImage is decompressed.
  */
+#ifndef MIRRORVM_STATIC_DECODERS
 #include <dlfcn.h>
+#endif
 #include <errno.h>
 #include <lzma.h>
 #include <stdbool.h>
@@ -47,6 +51,11 @@ static const char *compressor(const uint8_t *p, size_t n)
 #define LIBLZMA "liblzma.so.5"
 #define LIBZSTD "libzstd.so.1"
 
+#ifdef MIRRORVM_STATIC_DECODERS
+#define DECODER(soname, sym) (&sym)
+#else
+#define DECODER(soname, sym) decoder_sym(soname, #sym)
+
 /* name from soname, or NULL; the handle stays open for the process's lifetime. */
 static void *decoder_sym(const char *soname, const char *name)
 {
@@ -54,13 +63,14 @@ static void *decoder_sym(const char *soname, const char *name)
 
 	return h ? dlsym(h, name) : NULL;
 }
+#endif
 
 static int unxz(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
 {
 	lzma_ret (*decoder)(lzma_stream *, uint64_t, uint32_t) =
-		decoder_sym(LIBLZMA, "lzma_stream_decoder");
-	lzma_ret (*code)(lzma_stream *, lzma_action) = decoder_sym(LIBLZMA, "lzma_code");
-	void (*end)(lzma_stream *) = decoder_sym(LIBLZMA, "lzma_end");
+		DECODER(LIBLZMA, lzma_stream_decoder);
+	lzma_ret (*code)(lzma_stream *, lzma_action) = DECODER(LIBLZMA, lzma_code);
+	void (*end)(lzma_stream *) = DECODER(LIBLZMA, lzma_end);
 	lzma_stream s = LZMA_STREAM_INIT;
 	lzma_ret r;
 
@@ -83,8 +93,8 @@ static int unxz(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
 static int unzstd(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
 {
 	size_t (*decompress)(void *, size_t, const void *, size_t) =
-		decoder_sym(LIBZSTD, "ZSTD_decompress");
-	unsigned int (*is_error)(size_t) = decoder_sym(LIBZSTD, "ZSTD_isError");
+		DECODER(LIBZSTD, ZSTD_decompress);
+	unsigned int (*is_error)(size_t) = DECODER(LIBZSTD, ZSTD_isError);
 	size_t n;
 
 	if (!decompress || !is_error)
